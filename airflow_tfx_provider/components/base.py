@@ -1,0 +1,118 @@
+"""What a component is: a spec (inputs, outputs, parameters) plus a pure executor.
+
+An executor is a plain function ``run(inputs, outputs, params, info)``:
+
+- ``inputs``: input key -> list of ``ArtifactRef`` (already checked against MLMD);
+- ``outputs``: output key -> list of ``ArtifactRef`` whose ``uri`` is an empty folder to fill
+  (a staging folder; the launcher publishes it atomically afterwards);
+- ``params``: parameter name -> value (defaults filled in, templates rendered);
+- ``info``: the run it belongs to (data interval, Beam args, ...).
+
+It never sees XCom, MLMD or the Airflow context, so it runs in plain pytest. It may set
+properties on output refs (``span``, ``split_names``, ...). Heavy libraries (TensorFlow,
+TFDV, Beam, ...) are imported inside the executor, never at module level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from airflow_tfx_provider.exceptions import PipelineDefinitionError
+from airflow_tfx_provider.types import ArtifactRef, ArtifactType
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED: Any = _Required()
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    type: ArtifactType
+    optional: bool = False
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    type: ArtifactType
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A component parameter. ``module_file`` parameters are content-hashed for caching."""
+
+    default: Any = REQUIRED
+    doc: str = ""
+    module_file: bool = False
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+@dataclass(frozen=True)
+class ExecutionInfo:
+    """Facts about the run an executor works for. No Airflow objects."""
+
+    pipeline_name: str = "pipeline"
+    pipeline_root: str = ""
+    run_id: str = "manual"
+    component_id: str = "component"
+    execution_id: int = 0
+    logical_date: dt.datetime | None = None
+    data_interval_start: dt.datetime | None = None
+    data_interval_end: dt.datetime | None = None
+    beam_pipeline_args: tuple[str, ...] = ()
+    temp_dir: str = ""
+
+
+Inputs = Mapping[str, list[ArtifactRef]]
+Outputs = Mapping[str, list[ArtifactRef]]
+Executor = Callable[[Inputs, Outputs, dict[str, Any], ExecutionInfo], None]
+InputFingerprint = Callable[[dict[str, Any], ExecutionInfo], str]
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """A component: name, typed inputs and outputs, parameters, executor.
+
+    ``executor_version`` goes into the cache fingerprint: bump it when the executor's
+    output for the same inputs changes. ``input_fingerprint`` (optional) adds facts the
+    MLMD inputs do not capture, such as the size and mtime of external files ExampleGen reads.
+    """
+
+    name: str
+    inputs: Mapping[str, InputSpec]
+    outputs: Mapping[str, OutputSpec]
+    parameters: Mapping[str, Parameter]
+    executor: Executor
+    executor_version: str = "1"
+    default_id: str = ""
+    input_fingerprint: InputFingerprint | None = None
+    validate_parameters: Callable[[dict[str, Any]], None] | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def resolve_parameters(self, given: Mapping[str, Any], *, where: str) -> dict[str, Any]:
+        """Fill defaults and check names; raise ``PipelineDefinitionError`` naming the culprit."""
+        unknown = sorted(set(given) - set(self.parameters))
+        if unknown:
+            raise PipelineDefinitionError(
+                f"{where}: unknown parameter(s) {unknown}; {self.name} takes {sorted(self.parameters)}"
+            )
+        values: dict[str, Any] = {}
+        for name, param in self.parameters.items():
+            if name in given:
+                values[name] = given[name]
+            elif param.required:
+                raise PipelineDefinitionError(f"{where}: {self.name} needs parameter {name!r} ({param.doc})")
+            else:
+                values[name] = param.default
+        return values

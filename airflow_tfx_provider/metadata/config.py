@@ -1,0 +1,75 @@
+"""Where the MLMD store lives, as plain data (no Airflow, no MLMD import).
+
+The MLMD hook turns an Airflow connection into a ``MetadataConfig``; without a
+connection the store is a SQLite file under the pipeline root.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ml_metadata.proto import metadata_store_pb2
+
+SQLITE_FILE_NAME = "metadata.sqlite"
+
+
+class Backend(StrEnum):
+    SQLITE = "sqlite"
+    MYSQL = "mysql"
+    POSTGRESQL = "postgresql"
+
+
+@dataclass(frozen=True)
+class MetadataConfig:
+    """Connection settings of an MLMD store.
+
+    For SQLite only ``path`` matters; for MySQL and PostgreSQL the server fields do.
+    """
+
+    backend: Backend = Backend.SQLITE
+    path: str = ""
+    host: str = "localhost"
+    port: int | None = None
+    database: str = "mlmd"
+    user: str = ""
+    password: str = ""
+
+    @classmethod
+    def sqlite_under(cls, pipeline_root: str) -> MetadataConfig:
+        """The embedded default: ``<pipeline_root>/metadata.sqlite``."""
+        return cls(backend=Backend.SQLITE, path=os.path.join(pipeline_root, SQLITE_FILE_NAME))
+
+    def describe(self) -> str:
+        """Human-readable location, without the password."""
+        if self.backend is Backend.SQLITE:
+            return f"SQLite file {self.path}"
+        port = f":{self.port}" if self.port else ""
+        return f"{self.backend.value} database {self.database!r} at {self.user}@{self.host}{port}"
+
+    def to_proto(self) -> metadata_store_pb2.ConnectionConfig:
+        """The ``ConnectionConfig`` proto MLMD takes (imports MLMD)."""
+        from ml_metadata.proto import metadata_store_pb2
+
+        config = metadata_store_pb2.ConnectionConfig()
+        if self.backend is Backend.SQLITE:
+            config.sqlite.filename_uri = self.path
+            config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
+        elif self.backend is Backend.MYSQL:
+            config.mysql.host = self.host
+            config.mysql.port = self.port or 3306
+            config.mysql.database = self.database
+            config.mysql.user = self.user
+            config.mysql.password = self.password
+            config.mysql.skip_db_creation = False
+        else:
+            config.postgresql.host = self.host
+            config.postgresql.port = str(self.port or 5432)
+            config.postgresql.dbname = self.database
+            config.postgresql.user = self.user
+            config.postgresql.password = self.password
+            config.postgresql.skip_db_creation = False
+        return config

@@ -1,0 +1,394 @@
+"""The MLMD gateway: every read and write of ML Metadata goes through here.
+
+Records follow TFX's model: contexts ``pipeline``, ``pipeline_run`` and ``node``; one
+execution per task attempt (RUNNING -> COMPLETE / CACHED / FAILED) with INPUT and OUTPUT
+events whose path names the input/output key; output artifacts PENDING while the executor
+runs, LIVE once published, ABANDONED if the attempt failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from airflow_tfx_provider.exceptions import MetadataStoreError
+from airflow_tfx_provider.metadata.config import Backend, MetadataConfig
+from airflow_tfx_provider.metadata.convert import fill_artifact_proto, get_value, ref_from_proto, set_value
+from airflow_tfx_provider.metadata.serialized import SerializedStore, call_with_retry
+from airflow_tfx_provider.types import ArtifactRef, artifact_type
+
+if TYPE_CHECKING:
+    from ml_metadata.proto import metadata_store_pb2
+
+log = logging.getLogger(__name__)
+
+PIPELINE_CONTEXT = "pipeline"
+PIPELINE_RUN_CONTEXT = "pipeline_run"
+NODE_CONTEXT = "node"
+
+
+@dataclass(frozen=True)
+class RunContexts:
+    """The three contexts one task attempt is recorded under."""
+
+    pipeline: Any
+    pipeline_run: Any
+    node: Any
+
+    def all(self) -> list[Any]:
+        return [self.pipeline, self.pipeline_run, self.node]
+
+
+@dataclass(frozen=True)
+class StoredArtifact:
+    """An artifact as MLMD has it: the reference plus its state name (``LIVE``, ...)."""
+
+    ref: ArtifactRef
+    state: str
+
+
+class MetadataGateway:
+    """Typed access to one MLMD store. Create with ``MetadataGateway.connect(config)``."""
+
+    def __init__(self, store: Any, config: MetadataConfig) -> None:
+        self._store = store
+        self.config = config
+        self._type_ids: dict[tuple[str, str], int] = {}
+
+    @classmethod
+    def connect(cls, config: MetadataConfig) -> MetadataGateway:
+        from ml_metadata import metadata_store
+
+        lock_path: str | None = None
+        if config.backend is Backend.SQLITE:
+            os.makedirs(os.path.dirname(os.path.abspath(config.path)), exist_ok=True)
+            lock_path = config.path + ".lock"
+        try:
+            store = call_with_retry(metadata_store.MetadataStore, config.to_proto(), lock_path=lock_path)
+        except Exception as err:
+            raise MetadataStoreError(f"cannot open the MLMD store ({config.describe()}): {err}") from err
+        return cls(SerializedStore(store, lock_path), config)
+
+    # ------------------------------------------------------------------ types
+    def _type_id(self, kind: str, name: str, properties: Mapping[str, Any] | None = None) -> int:
+        from ml_metadata.proto import metadata_store_pb2 as pb
+
+        key = (kind, name)
+        if key not in self._type_ids:
+            proto_cls = {
+                "artifact": pb.ArtifactType,
+                "execution": pb.ExecutionType,
+                "context": pb.ContextType,
+            }[kind]
+            type_proto = proto_cls(name=name)
+            kinds = {"int": pb.INT, "double": pb.DOUBLE, "string": pb.STRING}
+            for prop, prop_kind in (properties or {}).items():
+                type_proto.properties[prop] = kinds[getattr(prop_kind, "value", prop_kind)]
+            put = getattr(self._store, f"put_{kind}_type")
+            self._type_ids[key] = put(type_proto, can_add_fields=True)
+        return self._type_ids[key]
+
+    def _artifact_type_id(self, type_name: str) -> int:
+        return self._type_id("artifact", type_name, artifact_type(type_name).properties)
+
+    # --------------------------------------------------------------- contexts
+    def _context(self, type_name: str, name: str, props: Mapping[str, str]) -> Any:
+        from ml_metadata.proto import metadata_store_pb2 as pb
+
+        type_id = self._type_id("context", type_name)
+        found = self._store.get_context_by_type_and_name(type_name, name)
+        if found is not None:
+            return found
+        context = pb.Context(type_id=type_id, name=name)
+        for key, value in props.items():
+            context.custom_properties[key].string_value = value
+        try:
+            [context.id] = self._store.put_contexts([context])
+        except Exception:  # a parallel task created it first
+            found = self._store.get_context_by_type_and_name(type_name, name)
+            if found is None:
+                raise
+            return found
+        return context
+
+    def run_contexts(self, pipeline_name: str, run_id: str, node_id: str) -> RunContexts:
+        """Get or create the pipeline, pipeline_run and node contexts of one task."""
+        return RunContexts(
+            pipeline=self._context(PIPELINE_CONTEXT, pipeline_name, {"pipeline_name": pipeline_name}),
+            pipeline_run=self._context(
+                PIPELINE_RUN_CONTEXT,
+                f"{pipeline_name}.{run_id}",
+                {"pipeline_name": pipeline_name, "run_id": run_id},
+            ),
+            node=self._context(
+                NODE_CONTEXT,
+                f"{pipeline_name}.{node_id}",
+                {"pipeline_name": pipeline_name, "node_id": node_id},
+            ),
+        )
+
+    # -------------------------------------------------------------- artifacts
+    def get_artifact(self, artifact_id: int) -> StoredArtifact | None:
+        from ml_metadata.proto import metadata_store_pb2 as pb
+
+        found = self._store.get_artifacts_by_id([artifact_id])
+        if not found:
+            return None
+        proto = found[0]
+        [type_proto] = self._store.get_artifact_types_by_id([proto.type_id])
+        return StoredArtifact(ref_from_proto(proto, type_proto.name), pb.Artifact.State.Name(proto.state))
+
+    def _artifact_protos(self, refs: Sequence[ArtifactRef]) -> list[Any]:
+        ids = [r.mlmd_id for r in refs if r.mlmd_id is not None]
+        by_id = {a.id: a for a in self._store.get_artifacts_by_id(ids)} if ids else {}
+        return [by_id[r.mlmd_id] for r in refs if r.mlmd_id is not None]
+
+    def latest_artifacts(
+        self,
+        type_name: str,
+        *,
+        pipeline_name: str,
+        producer_node_id: str | None = None,
+        exclude_run_id: str | None = None,
+        limit: int = 1,
+        where: Any = None,
+    ) -> list[ArtifactRef]:
+        """Newest LIVE artifacts of a type in a pipeline (optionally of one producer node).
+
+        ``exclude_run_id`` leaves out artifacts produced in that run (e.g. "the previous
+        span", seen from the current run). ``where`` filters ``ArtifactRef``s.
+        """
+        from ml_metadata.proto import metadata_store_pb2 as pb
+
+        context_type, context_name = (
+            (NODE_CONTEXT, f"{pipeline_name}.{producer_node_id}")
+            if producer_node_id
+            else (PIPELINE_CONTEXT, pipeline_name)
+        )
+        context = self._store.get_context_by_type_and_name(context_type, context_name)
+        if context is None:
+            return []
+        type_id = self._artifact_type_id(type_name)
+        candidates = [
+            a
+            for a in self._store.get_artifacts_by_context(context.id)
+            if a.type_id == type_id and a.state == pb.Artifact.LIVE
+        ]
+        if exclude_run_id is not None:
+            run_ctx = self._store.get_context_by_type_and_name(
+                PIPELINE_RUN_CONTEXT, f"{pipeline_name}.{exclude_run_id}"
+            )
+            if run_ctx is not None:
+                in_run = {a.id for a in self._store.get_artifacts_by_context(run_ctx.id)}
+                candidates = [a for a in candidates if a.id not in in_run]
+        candidates.sort(key=lambda a: (a.create_time_since_epoch, a.id), reverse=True)
+        refs = [ref_from_proto(a, type_name) for a in candidates]
+        if where is not None:
+            refs = [r for r in refs if where(r)]
+        return refs[:limit]
+
+    # ------------------------------------------------------------- executions
+    def _event(self, event_type: int, key: str, index: int) -> Any:
+        from ml_metadata.proto import metadata_store_pb2 as pb
+
+        event = pb.Event(type=event_type)
+        event.path.steps.add().key = key
+        event.path.steps.add().index = index
+        return event
+
+    def _input_pairs(self, inputs: Mapping[str, Sequence[ArtifactRef]]) -> list[tuple[Any, Any]]:
+        from ml_metadata.proto import metadata_store_pb2 as pb
+
+        pairs = []
+        for key, refs in inputs.items():
+            for index, proto in enumerate(self._artifact_protos(refs)):
+                pairs.append((proto, self._event(pb.Event.INPUT, key, index)))
+        return pairs
+
+    def start_execution(
+        self,
+        component_type: str,
+        contexts: RunContexts,
+        inputs: Mapping[str, Sequence[ArtifactRef]],
+        properties: Mapping[str, Any],
+    ) -> int:
+        """Record a RUNNING execution with its INPUT events; return its id."""
+        from ml_metadata.proto import metadata_store_pb2 as pb
+
+        execution = pb.Execution(
+            type_id=self._type_id("execution", component_type), last_known_state=pb.Execution.RUNNING
+        )
+        for key, value in properties.items():
+            set_value(execution.custom_properties[key], value)
+        execution_id, _, _ = self._store.put_execution(
+            execution, self._input_pairs(inputs), contexts.all(), reuse_context_if_already_exist=True
+        )
+        return int(execution_id)
+
+    def _execution(self, execution_id: int) -> Any:
+        [execution] = self._store.get_executions_by_id([execution_id])
+        return execution
+
+    def declare_outputs(
+        self, execution_id: int, contexts: RunContexts, outputs: Mapping[str, list[ArtifactRef]]
+    ) -> None:
+        """Register the execution's output artifacts as PENDING (sets their ``mlmd_id``)."""
+        from ml_metadata.proto import metadata_store_pb2 as pb
+
+        pairs, flat = [], []
+        for key, refs in outputs.items():
+            for index, ref in enumerate(refs):
+                proto = pb.Artifact(type_id=self._artifact_type_id(ref.type), state=pb.Artifact.PENDING)
+                fill_artifact_proto(proto, ref)
+                pairs.append((proto, self._event(pb.Event.OUTPUT, key, index)))
+                flat.append(ref)
+        _, artifact_ids, _ = self._store.put_execution(
+            self._execution(execution_id), pairs, contexts.all(), reuse_context_if_already_exist=True
+        )
+        for ref, artifact_id in zip(flat, artifact_ids, strict=True):
+            ref.mlmd_id = int(artifact_id)
+
+    def complete_execution(
+        self,
+        execution_id: int,
+        contexts: RunContexts,
+        outputs: Mapping[str, list[ArtifactRef]],
+        extra_properties: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Atomically mark the outputs LIVE (with their final properties) and the execution COMPLETE."""
+        from ml_metadata.proto import metadata_store_pb2 as pb
+
+        execution = self._execution(execution_id)
+        execution.last_known_state = pb.Execution.COMPLETE
+        for key, value in (extra_properties or {}).items():
+            set_value(execution.custom_properties[key], value)
+        pairs = []
+        flat = [ref for refs in outputs.values() for ref in refs]
+        for ref, proto in zip(flat, self._artifact_protos(flat), strict=True):
+            fill_artifact_proto(proto, ref)
+            proto.state = pb.Artifact.LIVE
+            pairs.append((proto, None))
+        self._store.put_execution(execution, pairs, contexts.all(), reuse_context_if_already_exist=True)
+
+    def fail_execution(self, execution_id: int, contexts: RunContexts, reason: str) -> None:
+        """Mark the execution FAILED and every PENDING output of it ABANDONED."""
+        from ml_metadata.proto import metadata_store_pb2 as pb
+
+        execution = self._execution(execution_id)
+        execution.last_known_state = pb.Execution.FAILED
+        execution.custom_properties["failure"].string_value = reason[:2000]
+        pending = [
+            a
+            for a in self._store.get_artifacts_by_id(self._output_artifact_ids(execution_id))
+            if a.state == pb.Artifact.PENDING
+        ]
+        for artifact in pending:
+            artifact.state = pb.Artifact.ABANDONED
+        self._store.put_execution(
+            execution, [(a, None) for a in pending], contexts.all(), reuse_context_if_already_exist=True
+        )
+
+    def record_reusing_execution(
+        self,
+        component_type: str,
+        contexts: RunContexts,
+        inputs: Mapping[str, Sequence[ArtifactRef]],
+        outputs: Mapping[str, Sequence[ArtifactRef]],
+        properties: Mapping[str, Any],
+        state: str = "CACHED",
+    ) -> int:
+        """Record a finished execution whose outputs are existing artifacts (cache hits, resolvers)."""
+        from ml_metadata.proto import metadata_store_pb2 as pb
+
+        execution = pb.Execution(
+            type_id=self._type_id("execution", component_type),
+            last_known_state=pb.Execution.State.Value(state),
+        )
+        for key, value in properties.items():
+            set_value(execution.custom_properties[key], value)
+        pairs = self._input_pairs(inputs)
+        for key, refs in outputs.items():
+            for index, proto in enumerate(self._artifact_protos(refs)):
+                pairs.append((proto, self._event(pb.Event.OUTPUT, key, index)))
+        execution_id, _, _ = self._store.put_execution(
+            execution, pairs, contexts.all(), reuse_context_if_already_exist=True
+        )
+        return int(execution_id)
+
+    def _output_artifact_ids(self, execution_id: int) -> list[int]:
+        from ml_metadata.proto import metadata_store_pb2 as pb
+
+        return [
+            e.artifact_id
+            for e in self._store.get_events_by_execution_ids([execution_id])
+            if e.type == pb.Event.OUTPUT
+        ]
+
+    def execution_outputs(self, execution_id: int) -> dict[str, list[StoredArtifact]]:
+        """An execution's OUTPUT artifacts by output key, in event order."""
+        from ml_metadata.proto import metadata_store_pb2 as pb
+
+        events = [
+            e for e in self._store.get_events_by_execution_ids([execution_id]) if e.type == pb.Event.OUTPUT
+        ]
+        by_key: dict[str, list[tuple[int, int]]] = {}
+        for e in events:
+            key, index = e.path.steps[0].key, e.path.steps[1].index
+            by_key.setdefault(key, []).append((index, e.artifact_id))
+        result: dict[str, list[StoredArtifact]] = {}
+        for key, items in by_key.items():
+            stored = [self.get_artifact(artifact_id) for _, artifact_id in sorted(items)]
+            result[key] = [s for s in stored if s is not None]
+        return result
+
+    def executions_of_node(self, contexts: RunContexts) -> list[Any]:
+        """All executions recorded under the node context, newest first."""
+        executions = self._store.get_executions_by_context(contexts.node.id)
+        return sorted(executions, key=lambda e: (e.create_time_since_epoch, e.id), reverse=True)
+
+    def find_cached_execution(
+        self, contexts: RunContexts, fingerprint: str
+    ) -> tuple[int, dict[str, list[ArtifactRef]]] | None:
+        """The newest COMPLETE execution of this node with this fingerprint whose outputs are all LIVE."""
+        from ml_metadata.proto import metadata_store_pb2 as pb
+
+        for execution in self.executions_of_node(contexts):
+            if execution.last_known_state != pb.Execution.COMPLETE:
+                continue
+            if get_value(execution.custom_properties["fingerprint"]) != fingerprint:
+                continue
+            outputs = self.execution_outputs(execution.id)
+            if all(s.state == "LIVE" for stored in outputs.values() for s in stored):
+                return execution.id, {k: [s.ref for s in v] for k, v in outputs.items()}
+        return None
+
+    def running_executions_of_run(self, contexts: RunContexts) -> list[int]:
+        """Ids of RUNNING executions of this node in this run: attempts that were killed."""
+        from ml_metadata.proto import metadata_store_pb2 as pb
+
+        in_run = {e.id for e in self._store.get_executions_by_context(contexts.pipeline_run.id)}
+        return [
+            e.id
+            for e in self.executions_of_node(contexts)
+            if e.id in in_run and e.last_known_state == pb.Execution.RUNNING
+        ]
+
+    @property
+    def raw(self) -> Any:
+        """The underlying (serialized) ``MetadataStore``, for queries not wrapped here."""
+        return self._store
+
+
+def artifact_state_name(state: int) -> str:
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    return str(pb.Artifact.State.Name(state))
+
+
+def execution_state_name(execution: metadata_store_pb2.Execution) -> str:
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    return str(pb.Execution.State.Name(execution.last_known_state))

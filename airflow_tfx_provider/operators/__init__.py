@@ -1,0 +1,35 @@
+"""One operator per TFX component, plus the Importer and the Resolver.
+
+Wire them by passing outputs as arguments::
+
+    example_gen = CsvExampleGenOperator(input_base="/data/taxi")
+    statistics_gen = StatisticsGenOperator(examples=example_gen.outputs["examples"])
+"""
+
+from airflow_tfx_provider.operators.component import ComponentOperator
+from airflow_tfx_provider.operators.csv_example_gen import CsvExampleGenOperator
+from airflow_tfx_provider.operators.example_validator import ExampleValidatorOperator
+from airflow_tfx_provider.operators.import_example_gen import ImportExampleGenOperator
+from airflow_tfx_provider.operators.import_schema_gen import ImportSchemaGenOperator
+from airflow_tfx_provider.operators.importer import ImporterOperator
+from airflow_tfx_provider.operators.pipeline_task import PipelineTaskOperator
+from airflow_tfx_provider.operators.resolver import ResolverOperator
+from airflow_tfx_provider.operators.schema_gen import SchemaGenOperator
+from airflow_tfx_provider.operators.statistics_gen import StatisticsGenOperator
+from airflow_tfx_provider.operators.wiring import OutputRef
+from airflow_tfx_provider.runtime.mlmd_only import ArtifactQuery
+
+__all__ = [
+    "ArtifactQuery",
+    "ComponentOperator",
+    "CsvExampleGenOperator",
+    "ExampleValidatorOperator",
+    "ImportExampleGenOperator",
+    "ImportSchemaGenOperator",
+    "ImporterOperator",
+    "OutputRef",
+    "PipelineTaskOperator",
+    "ResolverOperator",
+    "SchemaGenOperator",
+    "StatisticsGenOperator",
+]

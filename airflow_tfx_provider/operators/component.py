@@ -1,0 +1,96 @@
+"""``ComponentOperator``: runs one TFX component through the launcher.
+
+Subclasses only name their ``spec``; constructor keyword arguments are split by the
+spec into inputs (upstream ``task.outputs[...]``), parameters (rendered with Jinja at run
+time) and ordinary ``BaseOperator`` arguments.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import os
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from airflow.sdk import BaseOperator, Context
+
+from airflow_tfx_provider.components.base import ComponentSpec
+from airflow_tfx_provider.exceptions import PipelineDefinitionError
+from airflow_tfx_provider.operators.pipeline_task import PipelineTaskOperator
+from airflow_tfx_provider.operators.wiring import as_input_list
+from airflow_tfx_provider.runtime.launcher import launch
+
+log = logging.getLogger(__name__)
+
+
+def prepare_tensorflow_environment() -> None:
+    """Process settings every component needs before TensorFlow is imported.
+
+    TF 2.16 ships Keras 3 as ``tf.keras`` while TFT and TFMA expect Keras 2, so the legacy
+    Keras (tf-keras) is selected; TensorFlow's C++ info logs are quieted.
+    """
+    os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+
+
+@functools.cache
+def _operator_argument_names() -> frozenset[str]:
+    names: set[str] = {"default_args", "params", "dag", "task_group"}
+    for cls in (BaseOperator, PipelineTaskOperator):
+        names.update(inspect.signature(cls.__init__).parameters)
+    return frozenset(names - {"self", "kwargs"})
+
+
+class ComponentOperator(PipelineTaskOperator):
+    """Generic operator for a TFX component described by ``spec``."""
+
+    spec: ClassVar[ComponentSpec]
+    template_fields: Sequence[str] = ("pipeline_root", "parameters")
+    ui_color = "#e8f0fe"
+
+    def __init__(self, **kwargs: Any) -> None:
+        spec = self.spec
+        kwargs.setdefault("task_id", spec.default_id)
+        where = f"{spec.name} {kwargs['task_id']!r}"
+        inputs = {key: kwargs.pop(key) for key in list(kwargs) if key in spec.inputs}
+        parameters = {key: kwargs.pop(key) for key in list(kwargs) if key in spec.parameters}
+        unknown = sorted(set(kwargs) - _operator_argument_names())
+        if unknown:
+            raise PipelineDefinitionError(
+                f"{where}: unknown parameter(s) {unknown}; {spec.name} takes inputs {sorted(spec.inputs)}, "
+                f"parameters {sorted(spec.parameters)} and the usual operator arguments"
+            )
+        super().__init__(**kwargs)
+        self.parameters = parameters
+        spec.resolve_parameters(parameters, where=where)  # unknown or missing parameters fail at parse time
+        self.component_inputs = {
+            key: as_input_list(
+                value, where=f"{where} input {key!r}", expected_type=spec.inputs[key].type.name
+            )
+            for key, value in inputs.items()
+            if value is not None
+        }
+        missing = [k for k, s in spec.inputs.items() if not s.optional and k not in self.component_inputs]
+        if missing:
+            raise PipelineDefinitionError(
+                f"{where}: missing required input(s) {missing} "
+                f"(e.g. {missing[0]}=<upstream task>.outputs[{missing[0]!r}])"
+            )
+        if self.has_dag():
+            self.wire_inputs()
+
+    @property
+    def output_types(self) -> dict[str, str]:  # type: ignore[override]
+        return {key: out.type.name for key, out in self.spec.outputs.items()}
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        prepare_tensorflow_environment()
+        settings = self.run_settings(context)
+        result = launch(self.spec, settings, self.pull_inputs(context), self.parameters)
+        state = "reused cached outputs" if result.cached else "executed"
+        log.info(
+            "%s %s in %.1fs (MLMD execution %d)", self.spec.name, state, result.seconds, result.execution_id
+        )
+        return self.push_outputs(context, result.outputs)

@@ -1,0 +1,136 @@
+"""``PipelineTaskOperator``: what every TFX task shares (pipeline settings, outputs, XCom)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from airflow.sdk import BaseOperator, Context
+from airflow.sdk.exceptions import AirflowNotFoundException
+
+from airflow_tfx_provider.exceptions import InputResolutionError
+from airflow_tfx_provider.hooks.mlmd import MLMDHook
+from airflow_tfx_provider.metadata.config import MetadataConfig
+from airflow_tfx_provider.operators.wiring import OutputRef, Outputs, producer_task_ids
+from airflow_tfx_provider.runtime.launcher import RunSettings
+from airflow_tfx_provider.types import ArtifactRef, refs_to_json
+
+log = logging.getLogger(__name__)
+
+PIPELINE_ROOT_ENV = "AIRFLOW_TFX_PIPELINE_ROOT_BASE"
+
+
+def default_pipeline_root(dag_id: str) -> str:
+    """``$AIRFLOW_TFX_PIPELINE_ROOT_BASE/<dag_id>``, else ``$AIRFLOW_HOME/tfx_pipelines/<dag_id>``."""
+    base = os.environ.get(PIPELINE_ROOT_ENV) or os.path.join(
+        os.environ.get("AIRFLOW_HOME", os.path.expanduser("~/airflow")), "tfx_pipelines"
+    )
+    return os.path.join(base, dag_id)
+
+
+class PipelineTaskOperator(BaseOperator):
+    """Base of every TFX operator of this provider.
+
+    :param pipeline_root: folder holding the artifacts (and the default SQLite MLMD store);
+        defaults to ``$AIRFLOW_TFX_PIPELINE_ROOT_BASE/<dag_id>`` or
+        ``$AIRFLOW_HOME/tfx_pipelines/<dag_id>``.
+    :param metadata_conn_id: Airflow connection (type ``mlmd``) of the MLMD store. When not
+        given, the connection ``mlmd_default`` is used if it exists, else a SQLite file
+        ``metadata.sqlite`` under the pipeline root.
+    :param enable_cache: reuse outputs of an earlier identical execution (default True).
+    :param beam_pipeline_args: options for Beam-based components (DirectRunner by default).
+    """
+
+    template_fields: Sequence[str] = ("pipeline_root",)
+    output_types: Mapping[str, str] = {}
+
+    def __init__(
+        self,
+        *,
+        pipeline_root: str | None = None,
+        metadata_conn_id: str | None = None,
+        enable_cache: bool | None = None,
+        beam_pipeline_args: Sequence[str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.pipeline_root = pipeline_root
+        self.metadata_conn_id = metadata_conn_id
+        self.enable_cache = enable_cache
+        self.beam_pipeline_args = list(beam_pipeline_args) if beam_pipeline_args is not None else None
+        self.component_inputs: dict[str, list[Any]] = {}
+
+    # ------------------------------------------------------------------ wiring
+    @property
+    def outputs(self) -> Outputs:
+        """``task.outputs["key"]``: pass it to a downstream task as an input argument."""
+        return Outputs(self, self.output_types)
+
+    def upstream_component_ids(self) -> list[str]:
+        return producer_task_ids(self.component_inputs)
+
+    def wire_inputs(self) -> None:
+        """Set upstream dependencies on every task whose output this task consumes."""
+        for items in self.component_inputs.values():
+            for item in items:
+                if isinstance(item, OutputRef):
+                    self.set_upstream(item.task)
+
+    # ------------------------------------------------------------- run helpers
+    def resolved_pipeline_root(self) -> str:
+        return os.path.abspath(self.pipeline_root or default_pipeline_root(self.dag_id))
+
+    def metadata_config(self, pipeline_root: str) -> MetadataConfig:
+        if self.metadata_conn_id:
+            return MLMDHook(self.metadata_conn_id).get_metadata_config()
+        try:
+            return MLMDHook(MLMDHook.default_conn_name).get_metadata_config()
+        except AirflowNotFoundException:
+            return MetadataConfig.sqlite_under(pipeline_root)
+
+    def run_settings(self, context: Context) -> RunSettings:
+        root = self.resolved_pipeline_root()
+        return RunSettings(
+            pipeline_name=self.dag_id,
+            pipeline_root=root,
+            run_id=str(context["run_id"]),
+            component_id=self.task_id,
+            metadata=self.metadata_config(root),
+            enable_cache=True if self.enable_cache is None else bool(self.enable_cache),
+            beam_pipeline_args=tuple(self.beam_pipeline_args or ()),
+            logical_date=context.get("logical_date"),
+            data_interval_start=context.get("data_interval_start"),
+            data_interval_end=context.get("data_interval_end"),
+            temp_dir=os.path.join(root, ".temp", self.task_id),
+        )
+
+    def pull_inputs(self, context: Context) -> dict[str, list[Any]]:
+        """Replace each ``OutputRef`` by the artifact references its producer pushed to XCom."""
+        pulled: dict[str, list[Any]] = {}
+        for key, items in self.component_inputs.items():
+            pulled[key] = []
+            for item in items:
+                if not isinstance(item, OutputRef):
+                    pulled[key].append(item)
+                    continue
+                value = context["ti"].xcom_pull(task_ids=item.task_id, key=item.key)
+                if value is None:
+                    raise InputResolutionError(
+                        f"task {self.task_id!r}: input {key!r} expects XCom {item.key!r} of task "
+                        f"{item.task_id!r}, which has none (did that task run in this DAG run?)"
+                    )
+                if not isinstance(value, list):
+                    raise InputResolutionError(
+                        f"task {self.task_id!r}: XCom {item.key!r} of task {item.task_id!r} is not a list of "
+                        f"artifact references: {value!r}"
+                    )
+                pulled[key].extend(value)
+        return pulled
+
+    def push_outputs(self, context: Context, outputs: Mapping[str, list[ArtifactRef]]) -> dict[str, Any]:
+        payload = refs_to_json(outputs)
+        for key, refs in payload.items():
+            context["ti"].xcom_push(key=key, value=refs)
+        return payload

@@ -1,0 +1,80 @@
+"""Cache fingerprints: what makes two executions interchangeable.
+
+fingerprint = sha256 of the canonical JSON of: component type, executor version,
+parameters (module files replaced by a hash of their content), input artifact ids per
+key, and the spec's extra input fingerprint (e.g. the files ExampleGen reads).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from airflow_tfx_provider.components.base import ComponentSpec
+from airflow_tfx_provider.exceptions import PipelineDefinitionError
+from airflow_tfx_provider.types import ArtifactRef
+
+
+def canonical(value: Any, *, where: str) -> Any:
+    """A JSON-able, order-independent form of a parameter value."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, Mapping):
+        return {
+            str(k): canonical(v, where=f"{where}.{k}")
+            for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
+        }
+    if isinstance(value, list | tuple):
+        return [canonical(v, where=f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, set | frozenset):
+        return sorted(canonical(v, where=where) for v in value)
+    if hasattr(value, "DESCRIPTOR") and hasattr(value, "SerializeToString"):  # a protobuf message
+        from google.protobuf import json_format
+
+        return {"__proto__": type(value).__name__, "value": json_format.MessageToDict(value)}
+    to_json = getattr(value, "to_json", None)
+    if callable(to_json):  # e.g. tfdv.StatsOptions
+        return {"__object__": type(value).__name__, "value": to_json()}
+    raise PipelineDefinitionError(
+        f"parameter {where} has a value of type {type(value).__name__} that cannot be fingerprinted "
+        "for caching; pass plain data (dict/list/str/number), a protobuf message, or disable the cache"
+    )
+
+
+def file_digest(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def module_file_digest(value: Any) -> Any:
+    """Content hash of a module file parameter (path); other values are kept as given."""
+    if isinstance(value, str) and os.path.isfile(value):
+        return {"module_file": os.path.basename(value), "sha256": file_digest(value)}
+    return value
+
+
+def compute_fingerprint(
+    spec: ComponentSpec,
+    parameters: Mapping[str, Any],
+    inputs: Mapping[str, Sequence[ArtifactRef]],
+    extra: str = "",
+) -> str:
+    params = {
+        name: module_file_digest(value) if spec.parameters[name].module_file else value
+        for name, value in parameters.items()
+    }
+    document = {
+        "component": spec.name,
+        "executor_version": spec.executor_version,
+        "parameters": canonical(params, where=spec.name),
+        "inputs": {key: [ref.mlmd_id for ref in refs] for key, refs in sorted(inputs.items())},
+        "extra": extra,
+    }
+    blob = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()

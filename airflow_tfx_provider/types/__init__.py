@@ -1,0 +1,48 @@
+"""Artifact types and references. Imports neither Airflow nor TensorFlow."""
+
+from airflow_tfx_provider.types.artifact_ref import ArtifactRef, refs_to_json
+from airflow_tfx_provider.types.artifact_types import (
+    ARTIFACT_TYPES,
+    EXAMPLE_ANOMALIES,
+    EXAMPLE_STATISTICS,
+    EXAMPLES,
+    HYPER_PARAMETERS,
+    INFERENCE_RESULT,
+    INFRA_BLESSING,
+    MODEL,
+    MODEL_BLESSING,
+    MODEL_EVALUATION,
+    MODEL_RUN,
+    PUSHED_MODEL,
+    SCHEMA,
+    TRANSFORM_CACHE,
+    TRANSFORM_GRAPH,
+    TUNER_RESULTS,
+    ArtifactType,
+    PropertyKind,
+    artifact_type,
+)
+
+__all__ = [
+    "ARTIFACT_TYPES",
+    "EXAMPLES",
+    "EXAMPLE_ANOMALIES",
+    "EXAMPLE_STATISTICS",
+    "HYPER_PARAMETERS",
+    "INFERENCE_RESULT",
+    "INFRA_BLESSING",
+    "MODEL",
+    "MODEL_BLESSING",
+    "MODEL_EVALUATION",
+    "MODEL_RUN",
+    "PUSHED_MODEL",
+    "SCHEMA",
+    "TRANSFORM_CACHE",
+    "TRANSFORM_GRAPH",
+    "TUNER_RESULTS",
+    "ArtifactRef",
+    "ArtifactType",
+    "PropertyKind",
+    "artifact_type",
+    "refs_to_json",
+]

@@ -1,0 +1,55 @@
+"""Tiny pure-Python components for exercising the launcher without TensorFlow."""
+
+from __future__ import annotations
+
+import os
+
+from airflow_tfx_provider.components.base import ComponentSpec, InputSpec, OutputSpec, Parameter
+from airflow_tfx_provider.exceptions import InvalidInputDataError
+from airflow_tfx_provider.types import EXAMPLES, SCHEMA
+
+CALLS: list[str] = []
+
+
+def write_examples(inputs, outputs, params, info):
+    CALLS.append("gen")
+    out = outputs["examples"][0]
+    os.makedirs(out.split_uri("train"))
+    with open(os.path.join(out.split_uri("train"), "data.gz"), "w") as handle:
+        handle.write(params["text"])
+    if params["fail_after_writing"]:
+        raise InvalidInputDataError("toy failure after writing half the files")
+    out.split_names = ["train"]
+    out.properties["span"] = params["span"]
+
+
+def write_nothing(inputs, outputs, params, info):
+    CALLS.append("lazy")
+
+
+def summarize(inputs, outputs, params, info):
+    CALLS.append("summarize")
+    [examples] = inputs["examples"]
+    with open(os.path.join(outputs["schema"][0].uri, "schema.pbtxt"), "w") as handle:
+        handle.write(f"span {examples.properties['span']}\n")
+
+
+ToyGenSpec = ComponentSpec(
+    name="ToyGen",
+    inputs={},
+    outputs={"examples": OutputSpec(EXAMPLES)},
+    parameters={"text": Parameter("hello"), "span": Parameter(1), "fail_after_writing": Parameter(False)},
+    executor=write_examples,
+    default_id="toy_gen",
+)
+LazySpec = ComponentSpec(
+    name="Lazy", inputs={}, outputs={"examples": OutputSpec(EXAMPLES)}, parameters={}, executor=write_nothing
+)
+ToySchemaSpec = ComponentSpec(
+    name="ToySchema",
+    inputs={"examples": InputSpec(EXAMPLES)},
+    outputs={"schema": OutputSpec(SCHEMA)},
+    parameters={},
+    executor=summarize,
+    default_id="toy_schema",
+)
