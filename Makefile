@@ -37,7 +37,7 @@ DEMO_DATE ?= 2024-01-01
 demo: setup
 	$(VENV)/bin/airflow dags test taxi_pipeline $(DEMO_DATE) > $(AIRFLOW_HOME)/demo.log 2>&1 \
 		|| (tail -60 $(AIRFLOW_HOME)/demo.log; echo "demo failed; full log: $(AIRFLOW_HOME)/demo.log"; exit 1)
-	@grep -E "DagRun Finished|\[DAG TEST\] end task" $(AIRFLOW_HOME)/demo.log | sed -E 's/^.*(DagRun Finished|end task)/\1/' | cut -c1-160
+	@grep -oE "DagRun Finished: dag_id=[^,]+|, state=[a-z_]+" $(AIRFLOW_HOME)/demo.log | tr -d '\n' | sed 's/$$/\n/'
 	@$(PY) -m airflow_tfx_provider.metadata.report --pipeline taxi_pipeline \
 		--pipeline-root $(AIRFLOW_TFX_PIPELINE_ROOT_BASE)/taxi_pipeline
 	@echo "Full log: $(AIRFLOW_HOME)/demo.log"

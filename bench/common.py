@@ -222,7 +222,7 @@ class Summary:
     n: int
 
     @classmethod
-    def of(cls, values: Sequence[float]) -> Summary:
+    def of(cls, values: Sequence[float | None]) -> Summary:
         vals = [v for v in values if v is not None]
         if not vals:
             return cls(float("nan"), float("nan"), float("nan"), 0)
@@ -297,10 +297,17 @@ def package_versions(names: Sequence[str]) -> str:
     return ", ".join(parts)
 
 
-def invoked_command() -> str:
-    module = sys.modules["__main__"].__spec__
-    prog = f"python -m {module.name}" if module is not None else f"python {sys.argv[0]}"
-    return " ".join([prog, *(shlex.quote(a) for a in sys.argv[1:])])
+def invoked_command(module: str, argv: Sequence[str] | None) -> str:
+    """The command that reproduces this benchmark."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    return " ".join(["python -m", module, *(shlex.quote(a) for a in args)])
+
+
+def _outer_command(module: str) -> str:
+    main_spec = sys.modules["__main__"].__spec__
+    if main_spec is None or main_spec.name == module:
+        return ""
+    return " ".join(["python -m", main_spec.name, *(shlex.quote(a) for a in sys.argv[1:])])
 
 
 def now_utc() -> str:
@@ -308,11 +315,14 @@ def now_utc() -> str:
 
 
 def section_header(title: str, command: str, machine: Mapping[str, str], started: str) -> str:
+    module = command.split()[2] if command.startswith("python -m ") else ""
+    outer = _outer_command(module)
+    via = f", run by `{outer}`" if outer else ""
     lines = [
         f"## {title}",
         "",
         f"- date: {started}",
-        f"- command: `{command}` (from `{REPO}`, env `TF_USE_LEGACY_KERAS=1 TF_CPP_MIN_LOG_LEVEL=2`)",
+        f"- command: `{command}` (from `{REPO}`{via}; env `TF_USE_LEGACY_KERAS=1 TF_CPP_MIN_LOG_LEVEL=2`)",
     ]
     lines += [f"- {k}: {v}" for k, v in machine.items()]
     return "\n".join(lines)

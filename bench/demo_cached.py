@@ -14,6 +14,10 @@ Besides the process wall time, the task logs give:
 - provider: the launcher's own time, from the operator's ``executed in Xs`` /
   ``reused cached outputs in Xs`` lines.
 
+A third run per repetition, ``baseline``, runs a pure-Airflow DAG of the same shape (five
+no-op tasks, same dependencies, no provider import) the same way: the floor that
+``airflow dags test`` costs on this machine whatever the tasks do.
+
 Goal (issue): cached / cold <= 0.10.
 
     python -m bench.demo_cached --reps 3
@@ -52,6 +56,28 @@ from bench.common import (
 
 GOAL = 0.10
 DAG_ID = "taxi_pipeline"
+BASELINE_DAG_ID = "noop_pipeline"
+BASELINE_DAG = """
+import datetime as dt
+
+from airflow.sdk import DAG, BaseOperator
+
+
+class NoOp(BaseOperator):
+    def execute(self, context: object) -> None:
+        return None
+
+
+with DAG("noop_pipeline", schedule="@daily", start_date=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc),
+         catchup=False):
+    example_gen = NoOp(task_id="example_gen")
+    statistics_gen = NoOp(task_id="statistics_gen")
+    schema_gen = NoOp(task_id="schema_gen")
+    previous_statistics = NoOp(task_id="previous_statistics")
+    example_validator = NoOp(task_id="example_validator")
+    example_gen >> statistics_gen >> [schema_gen, previous_statistics]
+    [statistics_gen, schema_gen, previous_statistics] >> example_validator
+"""
 _TS = r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z)"
 _START_RE = re.compile(_TS + r".*\[DAG TEST\] starting task_id=(\S+)")
 _END_RE = re.compile(_TS + r".*\[DAG TEST\] end task task_id=(\S+)")
@@ -113,14 +139,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temporary homes and logs")
     parser.add_argument("--no-results", action="store_true", help="do not update bench/RESULTS.md")
     args = parser.parse_args(argv)
+    args.argv = argv
 
     machine, started = machine_info(), now_utc()
     airflow = which("airflow")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="demo-cached-", dir=OUT_DIR))
-    measured: dict[str, list[Measurement]] = {"cold": [], "cached": []}
-    logs: dict[str, list[RunLog]] = {"cold": [], "cached": []}
+    measured: dict[str, list[Measurement]] = {"cold": [], "cached": [], "baseline": []}
+    logs: dict[str, list[RunLog]] = {"cold": [], "cached": [], "baseline": []}
     migrate_s: list[float] = []
+    baseline_dags = workdir / "baseline_dags"
+    baseline_dags.mkdir()
+    (baseline_dags / f"{BASELINE_DAG_ID}.py").write_text(BASELINE_DAG)
     try:
         for rep in range(args.reps):
             home = workdir / f"rep{rep}" / "airflow_home"
@@ -136,10 +166,14 @@ def main(argv: list[str] | None = None) -> None:
             )
             check_ok(m, "airflow db migrate")
             migrate_s.append(m.wall_s)
-            for kind in ("cold", "cached"):
+            for kind in ("cold", "cached", "baseline"):
                 log_path = workdir / f"rep{rep}" / f"{kind}.log"
+                run_env, dag_id = env, DAG_ID
+                if kind == "baseline":
+                    run_env = {**env, "AIRFLOW__CORE__DAGS_FOLDER": str(baseline_dags)}
+                    dag_id = BASELINE_DAG_ID
                 process_start = time.time()
-                m = run_measured([airflow, "dags", "test", DAG_ID, args.date], env=env, log_path=log_path)
+                m = run_measured([airflow, "dags", "test", dag_id, args.date], env=run_env, log_path=log_path)
                 check_ok(m, f"airflow dags test ({kind})")
                 run = parse_log(log_path.read_text(errors="replace"), process_start)
                 if run.state != "success":
@@ -176,7 +210,7 @@ def report(
     started: str,
     kept: Path | None,
 ) -> str:
-    cold, cached = measured["cold"], measured["cached"]
+    cold, cached, base = measured["cold"], measured["cached"], measured["baseline"]
 
     def col(kind: str, get: Any, digits: int = 1) -> str:
         return Summary.of([get(r) for r in logs[kind]]).fmt(digits)
@@ -190,37 +224,55 @@ def report(
             [r.provider_total_s for r in logs["cached"]], [r.provider_total_s for r in logs["cold"]]
         )
     )
+    above_floor = Summary.of(
+        paired_ratios(
+            [c.wall_s - b.wall_s for c, b in zip(cached, base, strict=True)],
+            [c.wall_s - b.wall_s for c, b in zip(cold, base, strict=True)],
+        )
+    )
     main_table = markdown_table(
-        ["measure", "cold", "cached", "cached / cold (paired)"],
+        ["measure", "cold", "cached", "baseline (no-op DAG)", "cached / cold (paired)"],
         [
             [
                 "process wall s (`airflow dags test`)",
                 Summary.of([m.wall_s for m in cold]).fmt(1),
                 Summary.of([m.wall_s for m in cached]).fmt(1),
+                Summary.of([m.wall_s for m in base]).fmt(1),
                 f"**{wall_ratio.fmt(3)}**",
+            ],
+            [
+                "process wall above the no-op baseline s",
+                Summary.of([c.wall_s - b.wall_s for c, b in zip(cold, base, strict=True)]).fmt(1),
+                Summary.of([c.wall_s - b.wall_s for c, b in zip(cached, base, strict=True)]).fmt(1),
+                "0",
+                above_floor.fmt(3),
             ],
             [
                 "Airflow startup s (process start -> first task)",
                 col("cold", lambda r: r.startup_s),
                 col("cached", lambda r: r.startup_s),
+                col("baseline", lambda r: r.startup_s),
                 "",
             ],
             [
                 "DAG run s (first task start -> DagRun Finished)",
                 col("cold", lambda r: r.dagrun_s),
                 col("cached", lambda r: r.dagrun_s),
+                col("baseline", lambda r: r.dagrun_s),
                 dagrun_ratio.fmt(3),
             ],
             [
                 "provider launcher s (sum of `executed in` / `reused cached outputs in`)",
                 col("cold", lambda r: r.provider_total_s, 2),
                 col("cached", lambda r: r.provider_total_s, 2),
+                "-",
                 provider_ratio.fmt(3),
             ],
             [
                 "peak RSS MB (max of `time -v` and psutil tree)",
                 Summary.of([m.peak_mb for m in cold]).fmt(0),
                 Summary.of([m.peak_mb for m in cached]).fmt(0),
+                Summary.of([m.peak_mb for m in base]).fmt(0),
                 "",
             ],
         ],
@@ -238,20 +290,35 @@ def report(
                 col("cached", lambda r, c=component: r.provider.get(c, ("", None))[1], 2)
                 if component
                 else "-",
+                col("baseline", lambda r, t=task: r.tasks.get(t), 2),
             ]
         )
     task_table = markdown_table(
-        ["task", "cold: task s", "cold: provider s", "cached: task s", "cached: provider s"], task_rows
+        [
+            "task",
+            "cold: task s",
+            "cold: provider s",
+            "cached: task s",
+            "cached: provider s",
+            "baseline: task s",
+        ],
+        task_rows,
     )
     verdict = "met" if wall_ratio.median <= GOAL else "NOT met"
     lines = [
         section_header(
-            "Taxi demo DAG: cold vs cached `airflow dags test`", invoked_command(), machine, started
+            "Taxi demo DAG: cold vs cached `airflow dags test`",
+            invoked_command("bench.demo_cached", args.argv),
+            machine,
+            started,
         ),
         f"- versions: {package_versions(['apache-airflow', 'tensorflow', 'tensorflow-data-validation'])}",
         f"- DAG `{DAG_ID}` from `{args.dags_folder}` (checked-in sample data), logical date {args.date}; "
-        f"{args.reps} pairs (cold then cached), each pair in a fresh AIRFLOW_HOME (SQLite, "
+        f"{args.reps} repetitions of cold, cached, baseline, each repetition in a fresh AIRFLOW_HOME "
+        "(SQLite, "
         f"`airflow db migrate` {Summary.of(migrate_s).fmt(1, 's')}, untimed) and a fresh pipeline root",
+        f"- baseline: `{BASELINE_DAG_ID}`, five no-op `BaseOperator` tasks wired like the taxi DAG, "
+        "no provider import: the fixed cost of `airflow dags test` here",
         "- values are median (min-max); task s = `[DAG TEST] starting` -> `end task` log lines; provider s = "
         "the operator's `executed in` / `reused cached outputs in` (launcher only)",
         (f"- logs kept in `{kept}`" if kept else "- logs removed (use `--keep` to keep them)"),

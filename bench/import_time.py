@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--top", type=int, default=12, help="how many slow modules to list")
     parser.add_argument("--no-results", action="store_true", help="do not update bench/RESULTS.md")
     args = parser.parse_args(argv)
+    args.argv = argv
 
     machine, started = machine_info(), now_utc()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
         [
             section_header(
                 "Import cost: provider + taxi DAG file over `import airflow.sdk`",
-                invoked_command(),
+                invoked_command("bench.import_time", args.argv),
                 machine,
                 started,
             ),

@@ -336,7 +336,7 @@ def report(
     lines = [
         section_header(
             f"StatisticsGen: operator path vs direct TFDV ({args.rows:,} rows)",
-            invoked_command(),
+            invoked_command("bench.statistics_gen", args.argv),
             machine,
             started,
         ),
@@ -389,6 +389,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rep", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--csv-meta", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    args.argv = argv
 
     if args.child:
         args.csv_meta = json.loads(args.csv_meta)
