@@ -41,8 +41,11 @@ class InputSpec:
 
 @dataclass(frozen=True)
 class OutputSpec:
+    """An output. An ``optional`` one may be left empty by the executor; it is then not published."""
+
     type: ArtifactType
     doc: str = ""
+    optional: bool = False
 
 
 @dataclass(frozen=True)

@@ -258,7 +258,11 @@ class MetadataGateway:
         outputs: Mapping[str, list[ArtifactRef]],
         extra_properties: Mapping[str, Any] | None = None,
     ) -> None:
-        """Atomically mark the outputs LIVE (with their final properties) and the execution COMPLETE."""
+        """Atomically mark ``outputs`` LIVE (with their final properties) and the execution COMPLETE.
+
+        Declared outputs not in ``outputs`` (optional ones the executor did not produce) are
+        marked ABANDONED in the same transaction.
+        """
         from ml_metadata.proto import metadata_store_pb2 as pb
 
         execution = self._execution(execution_id)
@@ -271,6 +275,11 @@ class MetadataGateway:
             fill_artifact_proto(proto, ref)
             proto.state = pb.Artifact.LIVE
             pairs.append((proto, None))
+        published = {ref.mlmd_id for ref in flat}
+        for proto in self._store.get_artifacts_by_id(self._output_artifact_ids(execution_id)):
+            if proto.id not in published and proto.state == pb.Artifact.PENDING:
+                proto.state = pb.Artifact.ABANDONED
+                pairs.append((proto, None))
         self._store.put_execution(execution, pairs, contexts.all(), reuse_context_if_already_exist=True)
 
     def fail_execution(self, execution_id: int, contexts: RunContexts, reason: str) -> None:
@@ -361,8 +370,10 @@ class MetadataGateway:
             if get_value(execution.custom_properties["fingerprint"]) != fingerprint:
                 continue
             outputs = self.execution_outputs(execution.id)
-            if all(s.state == "LIVE" for stored in outputs.values() for s in stored):
-                return execution.id, {k: [s.ref for s in v] for k, v in outputs.items()}
+            # ABANDONED outputs of a COMPLETE execution are optional ones it did not produce.
+            kept = {k: [s for s in v if s.state != "ABANDONED"] for k, v in outputs.items()}
+            if all(s.state == "LIVE" for stored in kept.values() for s in stored):
+                return execution.id, {k: [s.ref for s in v] for k, v in kept.items()}
         return None
 
     def running_executions_of_run(self, contexts: RunContexts) -> list[int]:

@@ -1,8 +1,9 @@
 """Cache fingerprints: what makes two executions interchangeable.
 
 fingerprint = sha256 of the canonical JSON of: component type, executor version,
-parameters (module files replaced by a hash of their content), input artifact ids per
-key, and the spec's extra input fingerprint (e.g. the files ExampleGen reads).
+parameters (module files replaced by hashes of their content and of the sibling modules
+they import), input artifact ids per key, and the spec's extra input fingerprint (e.g. the
+files ExampleGen reads).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow_tfx_provider.components.base import ComponentSpec
+from airflow_tfx_provider.components.user_module import module_file_digest
 from airflow_tfx_provider.exceptions import PipelineDefinitionError
 from airflow_tfx_provider.types import ArtifactRef
 
@@ -44,18 +46,10 @@ def canonical(value: Any, *, where: str) -> Any:
     )
 
 
-def file_digest(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def module_file_digest(value: Any) -> Any:
-    """Content hash of a module file parameter (path); other values are kept as given."""
+def module_file_value(value: Any) -> Any:
+    """A module file parameter (path) stands for the content of it and its sibling imports."""
     if isinstance(value, str) and os.path.isfile(value):
-        return {"module_file": os.path.basename(value), "sha256": file_digest(value)}
+        return {"module_file": os.path.basename(value), "sha256": module_file_digest(value)}
     return value
 
 
@@ -66,7 +60,7 @@ def compute_fingerprint(
     extra: str = "",
 ) -> str:
     params = {
-        name: module_file_digest(value) if spec.parameters[name].module_file else value
+        name: module_file_value(value) if spec.parameters[name].module_file else value
         for name, value in parameters.items()
     }
     document = {

@@ -123,6 +123,7 @@ def launch(
         hit = gateway.find_cached_execution(contexts, fingerprint)
         if hit is not None:
             source_id, reused = hit
+            reused = {key: reused.get(key, []) for key in spec.outputs}
             missing = [r.uri for refs in reused.values() for r in refs if not output_dirs.is_present(r.uri)]
             if missing:
                 log.info("cache entry of execution %d ignored: files gone at %s", source_id, missing)
@@ -158,9 +159,16 @@ def launch(
         info = ExecutionInfo(**{**info.__dict__, "execution_id": execution_id})
         log.info("running %s executor (execution %d)", spec.name, execution_id)
         spec.executor(inputs, staged, params, info)
-        output_dirs.verify_staged(staged, where, frozenset(spec.extra.get("outputs_may_be_empty", ())))
-        output_dirs.publish(staged, outputs)
-        gateway.complete_execution(execution_id, contexts, outputs)
+        optional = frozenset(key for key, out in spec.outputs.items() if out.optional)
+        dropped = output_dirs.verify_staged(staged, where, optional)
+        for key in sorted(dropped):
+            log.info("optional output %r was not produced; it is not published", key)
+            for ref in staged.pop(key):
+                output_dirs.discard(ref.uri)
+        published = {key: refs for key, refs in outputs.items() if key not in dropped}
+        output_dirs.publish(staged, published)
+        gateway.complete_execution(execution_id, contexts, published)
+        outputs = {key: ([] if key in dropped else refs) for key, refs in outputs.items()}
     except BaseException as err:
         # Nothing of this attempt may survive: staging folders, and final folders in case
         # the rename happened but recording it in MLMD did not.

@@ -48,20 +48,23 @@ def prepare_staging(outputs: Mapping[str, list[ArtifactRef]]) -> dict[str, list[
 
 
 def verify_staged(
-    staged: Mapping[str, list[ArtifactRef]], component: str, allow_empty: frozenset[str]
-) -> None:
-    """Every staged output folder must exist and (unless allowed) hold at least one file."""
+    staged: Mapping[str, list[ArtifactRef]], component: str, optional: frozenset[str]
+) -> set[str]:
+    """Every staged output folder must exist and hold a file; return the optional ones left empty."""
+    dropped: set[str] = set()
     for key, refs in staged.items():
         for ref in refs:
             if not os.path.isdir(ref.uri):
                 raise OutputVerificationError(f"{component}: output {key!r} folder {ref.uri} is missing")
-            if key in allow_empty:
+            if any(files for _, _, files in os.walk(ref.uri)):
                 continue
-            has_file = any(files for _, _, files in os.walk(ref.uri))
-            if not has_file:
-                raise OutputVerificationError(
-                    f"{component}: the executor wrote nothing for output {key!r} ({ref.type}) in {ref.uri}"
-                )
+            if key in optional:
+                dropped.add(key)
+                continue
+            raise OutputVerificationError(
+                f"{component}: the executor wrote nothing for output {key!r} ({ref.type}) in {ref.uri}"
+            )
+    return dropped
 
 
 def publish(staged: Mapping[str, list[ArtifactRef]], outputs: Mapping[str, list[ArtifactRef]]) -> None:

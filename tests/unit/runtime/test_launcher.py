@@ -169,3 +169,17 @@ def test_uri_outside_pipeline_root_is_rejected(tmp_path):
 def test_missing_required_input_is_named(tmp_path):
     with pytest.raises(InputResolutionError, match="required input 'examples'"):
         launch(ToySchemaSpec, settings(tmp_path, "toy_schema"), {}, {})
+
+
+def test_optional_output_left_empty_is_not_published_and_cache_still_hits(tmp_path):
+    from tests.unit.runtime.toy_components import OptionalOutputSpec
+
+    first = launch(OptionalOutputSpec, settings(tmp_path, "opt"), {}, {})
+    assert first.outputs["extra"] == [] and len(first.outputs["schema"]) == 1
+    assert os.listdir(tmp_path / "opt" / "extra") == []
+    states = {a.id: a.state for a in store(tmp_path).get_artifacts()}
+    assert sorted(states.values()) == sorted([pb.Artifact.LIVE, pb.Artifact.ABANDONED])
+    again = launch(OptionalOutputSpec, settings(tmp_path, "opt", "run-2"), {}, {})
+    assert again.cached and again.outputs["extra"] == []
+    produced = launch(OptionalOutputSpec, settings(tmp_path, "opt", "run-3"), {}, {"with_extra": True})
+    assert os.path.isfile(os.path.join(produced.outputs["extra"][0].uri, "extra.txt"))

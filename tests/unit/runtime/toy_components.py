@@ -53,3 +53,21 @@ ToySchemaSpec = ComponentSpec(
     executor=summarize,
     default_id="toy_schema",
 )
+
+
+def write_optional(inputs, outputs, params, info):
+    CALLS.append("optional")
+    with open(os.path.join(outputs["schema"][0].uri, "schema.pbtxt"), "w") as handle:
+        handle.write("schema")
+    if params["with_extra"]:
+        with open(os.path.join(outputs["extra"][0].uri, "extra.txt"), "w") as handle:
+            handle.write("extra")
+
+
+OptionalOutputSpec = ComponentSpec(
+    name="OptionalOutput",
+    inputs={},
+    outputs={"schema": OutputSpec(SCHEMA), "extra": OutputSpec(SCHEMA, optional=True)},
+    parameters={"with_extra": Parameter(False)},
+    executor=write_optional,
+)
