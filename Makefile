@@ -11,7 +11,7 @@ export AIRFLOW_TFX_PIPELINE_ROOT_BASE := $(CURDIR)/.airflow/tfx_pipelines
 export TF_USE_LEGACY_KERAS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup demo test lint bench lock clean
+.PHONY: setup demo test lint bench lock clean test-services
 
 $(UV):
 	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -42,7 +42,16 @@ demo: setup
 		--pipeline-root $(AIRFLOW_TFX_PIPELINE_ROOT_BASE)/taxi_pipeline
 	@echo "Full log: $(AIRFLOW_HOME)/demo.log"
 
-test: setup lint
+# The MLMD tests against MySQL/PostgreSQL start real servers on loopback (tests/services.py);
+# their Debian packages are installed here when missing (as root, like CI).
+SERVER_PACKAGES := postgresql mariadb-server
+test-services:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v mariadbd >/dev/null 2>&1; then \
+		echo "installing $(SERVER_PACKAGES) (Debian packages) for the MLMD server tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SERVER_PACKAGES) >/dev/null; \
+	fi
+
+test: setup lint test-services
 	$(VENV)/bin/pytest -q
 
 lint: $(VENV)/.installed

@@ -1,0 +1,78 @@
+"""The MLMD gateway and the launcher on real MySQL (MariaDB) and PostgreSQL servers."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from pathlib import Path
+
+import pytest
+from ml_metadata.proto import metadata_store_pb2 as pb
+
+from airflow_tfx_provider.metadata.config import Backend, MetadataConfig
+from airflow_tfx_provider.metadata.store import MetadataGateway
+from airflow_tfx_provider.runtime.launcher import RunSettings, launch
+from airflow_tfx_provider.types import refs_to_json
+from tests.services import mariadb_server, postgres_server
+from tests.unit.runtime.toy_components import ToyGenSpec, ToySchemaSpec
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module", params=["postgresql", "mysql"])
+def server_config(request, tmp_path_factory):
+    backend = Backend(request.param)
+    starter = postgres_server if backend is Backend.POSTGRESQL else mariadb_server
+    with starter(tmp_path_factory.mktemp(request.param)) as server:
+        yield MetadataConfig(backend=backend, host=server.host, port=server.port, database="mlmd_test",
+                             user=server.user)  # fmt: skip
+
+
+def _settings(config: MetadataConfig, root: Path, component_id: str, run_id: str) -> RunSettings:
+    return RunSettings(
+        pipeline_name=f"servers_{config.backend.value}",
+        pipeline_root=str(root),
+        run_id=run_id,
+        component_id=component_id,
+        metadata=config,
+    )
+
+
+def test_lifecycle_and_cache_on_a_database_server(server_config, tmp_path):
+    gen = launch(ToyGenSpec, _settings(server_config, tmp_path, "toy_gen", "r1"), {}, {"span": 3})
+    schema = launch(
+        ToySchemaSpec, _settings(server_config, tmp_path, "toy_schema", "r1"),
+        {"examples": refs_to_json(gen.outputs)["examples"]}, {},
+    )  # fmt: skip
+    again = launch(ToyGenSpec, _settings(server_config, tmp_path, "toy_gen", "r2"), {}, {"span": 3})
+    assert again.cached and again.outputs["examples"][0].mlmd_id == gen.outputs["examples"][0].mlmd_id
+    mlmd = MetadataGateway.connect(server_config).raw
+    [done] = mlmd.get_executions_by_id([schema.execution_id])
+    assert done.last_known_state == pb.Execution.COMPLETE
+    [cached] = mlmd.get_executions_by_id([again.execution_id])
+    assert cached.last_known_state == pb.Execution.CACHED
+    assert not (tmp_path / "metadata.sqlite").exists()
+
+
+def _writer(config: MetadataConfig, root: str, worker: int) -> int:
+    for i in range(3):
+        settings = RunSettings(
+            pipeline_name=f"parallel_{config.backend.value}", pipeline_root=root, run_id=f"w{worker}-{i}",
+            component_id=f"gen_{worker}", metadata=config, enable_cache=False,
+        )  # fmt: skip
+        launch(ToyGenSpec, settings, {}, {"span": i})
+    return worker
+
+
+def test_parallel_writers_on_a_database_server(server_config, tmp_path):
+    with mp.get_context("spawn").Pool(4) as pool:
+        assert sorted(pool.starmap(_writer, [(server_config, str(tmp_path), w) for w in range(4)])) == [
+            0,
+            1,
+            2,
+            3,
+        ]
+    mlmd = MetadataGateway.connect(server_config).raw
+    runs = [e for e in mlmd.get_executions() if e.custom_properties["run_id"].string_value.startswith("w")]
+    assert len(runs) == 12 and all(e.last_known_state == pb.Execution.COMPLETE for e in runs)
+    assert all(os.path.isdir(a.uri) for a in mlmd.get_artifacts() if a.state == pb.Artifact.LIVE)
