@@ -11,6 +11,7 @@
      |    +-- AnomaliesFoundError    ExampleValidator found anomalies and was asked to fail
      +-- OutputVerificationError     an executor returned without writing what it promised
      +-- MetadataStoreError          the MLMD store cannot be reached or refused a write
+     +-- ComponentSkipped            a gate said no (e.g. the model is not blessed): skip, not fail
 
 Every message names what is wrong and where (file, field, artifact id, task), so a
 failed task's log is enough to act on.
@@ -51,3 +52,11 @@ class OutputVerificationError(TfxProviderError):
 
 class MetadataStoreError(TfxProviderError):
     """The ML Metadata store could not be reached or refused a write."""
+
+
+class ComponentSkipped(TfxProviderError):
+    """A component's gate decided it must not run (e.g. the model is not blessed).
+
+    The operator turns it into ``AirflowSkipException``: the task shows as skipped in the UI
+    and downstream tasks follow their trigger rules. Nothing is written.
+    """

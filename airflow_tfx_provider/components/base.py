@@ -75,12 +75,15 @@ class ExecutionInfo:
     data_interval_end: dt.datetime | None = None
     beam_pipeline_args: tuple[str, ...] = ()
     temp_dir: str = ""
+    run_type: str = ""  # Airflow's DagRun run type: "scheduled", "manual", "backfill", ...
 
 
 Inputs = Mapping[str, list[ArtifactRef]]
 Outputs = Mapping[str, list[ArtifactRef]]
 Executor = Callable[[Inputs, Outputs, dict[str, Any], ExecutionInfo], None]
 InputFingerprint = Callable[[dict[str, Any], ExecutionInfo], str]
+#: Decides before anything runs whether the component may run: a reason to skip, or None.
+Gate = Callable[[Inputs, dict[str, Any], ExecutionInfo], str | None]
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class ComponentSpec:
     ``executor_version`` goes into the cache fingerprint: bump it when the executor's
     output for the same inputs changes. ``input_fingerprint`` (optional) adds facts the
     MLMD inputs do not capture, such as the size and mtime of external files ExampleGen reads.
+    ``gate`` (optional) may refuse to run, e.g. Pusher when a blessing says no: the launcher
+    records a CANCELED execution and raises ``ComponentSkipped``.
     """
 
     name: str
@@ -101,6 +106,7 @@ class ComponentSpec:
     default_id: str = ""
     input_fingerprint: InputFingerprint | None = None
     validate_parameters: Callable[[dict[str, Any]], None] | None = None
+    gate: Gate | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def resolve_parameters(self, given: Mapping[str, Any], *, where: str) -> dict[str, Any]:

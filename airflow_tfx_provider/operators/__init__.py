@@ -13,6 +13,7 @@ from airflow_tfx_provider.operators.import_example_gen import ImportExampleGenOp
 from airflow_tfx_provider.operators.import_schema_gen import ImportSchemaGenOperator
 from airflow_tfx_provider.operators.importer import ImporterOperator
 from airflow_tfx_provider.operators.pipeline_task import PipelineTaskOperator
+from airflow_tfx_provider.operators.pusher import PusherOperator, pushed_model_asset
 from airflow_tfx_provider.operators.resolver import ResolverOperator
 from airflow_tfx_provider.operators.schema_gen import SchemaGenOperator
 from airflow_tfx_provider.operators.statistics_gen import StatisticsGenOperator
@@ -29,7 +30,9 @@ __all__ = [
     "ImporterOperator",
     "OutputRef",
     "PipelineTaskOperator",
+    "PusherOperator",
     "ResolverOperator",
     "SchemaGenOperator",
     "StatisticsGenOperator",
+    "pushed_model_asset",
 ]

@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from airflow.sdk import BaseOperator, Context
+from airflow.sdk.exceptions import AirflowSkipException
 
 from airflow_tfx_provider.components.base import ComponentSpec
-from airflow_tfx_provider.exceptions import PipelineDefinitionError
+from airflow_tfx_provider.exceptions import ComponentSkipped, PipelineDefinitionError
 from airflow_tfx_provider.operators.pipeline_task import PipelineTaskOperator
 from airflow_tfx_provider.operators.wiring import as_input_list
-from airflow_tfx_provider.runtime.launcher import launch
+from airflow_tfx_provider.runtime.launcher import LaunchResult, launch
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,9 @@ class ComponentOperator(PipelineTaskOperator):
             )
         super().__init__(**kwargs)
         self.parameters = parameters
-        spec.resolve_parameters(parameters, where=where)  # unknown or missing parameters fail at parse time
+        resolved = spec.resolve_parameters(parameters, where=where)  # unknown/missing ones fail at parse time
+        if spec.validate_parameters is not None:
+            spec.validate_parameters(resolved)  # cheap structural checks, no heavy imports
         self.component_inputs = {
             key: as_input_list(
                 value, where=f"{where} input {key!r}", expected_type=spec.inputs[key].type.name
@@ -88,9 +91,16 @@ class ComponentOperator(PipelineTaskOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         prepare_tensorflow_environment()
         settings = self.run_settings(context)
-        result = launch(self.spec, settings, self.pull_inputs(context), self.parameters)
+        try:
+            result = launch(self.spec, settings, self.pull_inputs(context), self.parameters)
+        except ComponentSkipped as skipped:
+            raise AirflowSkipException(str(skipped)) from None
         state = "reused cached outputs" if result.cached else "executed"
         log.info(
             "%s %s in %.1fs (MLMD execution %d)", self.spec.name, state, result.seconds, result.execution_id
         )
+        self.after_launch(context, result)
         return self.push_outputs(context, result.outputs)
+
+    def after_launch(self, context: Context, result: LaunchResult) -> None:
+        """Hook for Airflow-side effects of a finished launch (e.g. asset events); no-op here."""

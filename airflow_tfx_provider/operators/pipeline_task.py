@@ -30,6 +30,13 @@ def default_pipeline_root(dag_id: str) -> str:
     return os.path.join(base, dag_id)
 
 
+def _run_type(context: Context) -> str:
+    """The DagRun's run type as a plain string ("scheduled", "manual", "backfill", ...)."""
+    dag_run = context.get("dag_run")
+    run_type = getattr(dag_run, "run_type", "") if dag_run is not None else ""
+    return str(getattr(run_type, "value", run_type) or "")
+
+
 class PipelineTaskOperator(BaseOperator):
     """Base of every TFX operator of this provider.
 
@@ -104,6 +111,7 @@ class PipelineTaskOperator(BaseOperator):
             data_interval_start=context.get("data_interval_start"),
             data_interval_end=context.get("data_interval_end"),
             temp_dir=os.path.join(root, ".temp", self.task_id),
+            run_type=_run_type(context),
         )
 
     def pull_inputs(self, context: Context) -> dict[str, list[Any]]:

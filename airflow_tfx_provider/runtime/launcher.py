@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_tfx_provider.components.base import ComponentSpec, ExecutionInfo
+from airflow_tfx_provider.exceptions import ComponentSkipped
 from airflow_tfx_provider.metadata.config import MetadataConfig
 from airflow_tfx_provider.metadata.store import MetadataGateway, RunContexts
 from airflow_tfx_provider.runtime import output_dirs
@@ -40,6 +41,7 @@ class RunSettings:
     data_interval_start: dt.datetime | None = None
     data_interval_end: dt.datetime | None = None
     temp_dir: str = ""
+    run_type: str = ""
 
 
 @dataclass
@@ -109,7 +111,18 @@ def launch(
         data_interval_end=settings.data_interval_end,
         beam_pipeline_args=settings.beam_pipeline_args,
         temp_dir=settings.temp_dir,
+        run_type=settings.run_type,
     )
+    if spec.gate is not None:
+        reason = spec.gate(inputs, params, info)
+        if reason is not None:
+            gateway.record_reusing_execution(
+                spec.name, contexts, inputs, {}, {"component_id": settings.component_id,
+                "run_id": settings.run_id, "skip_reason": reason}, state="CANCELED",
+            )  # fmt: skip
+            log.info("%s skipped: %s", where, reason)
+            raise ComponentSkipped(f"{where} skipped: {reason}")
+
     extra = spec.input_fingerprint(params, info) if spec.input_fingerprint else ""
     fingerprint = compute_fingerprint(spec, params, inputs, extra)
     properties = {

@@ -1,0 +1,75 @@
+"""Pusher in a DAG: pushes when blessed (with an Asset event), skips visibly when not."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.dag_runs import load_dag, run_dag, utc, write_dag_file
+
+pytestmark = pytest.mark.integration
+
+PUSH_DAG = """
+# airflow DAG file for tests
+from airflow_tfx_provider.dag_factory import create_pipeline_dag
+from airflow_tfx_provider.operators import ImporterOperator, PusherOperator
+
+model = ImporterOperator(task_id="model", source_uri={model!r}, artifact_type="Model")
+blessing = ImporterOperator(task_id="blessing", source_uri={blessing!r}, artifact_type="ModelBlessing",
+                            properties={{"blessed": {blessed}}})
+pusher = PusherOperator(model=model.outputs["result"], model_blessing=blessing.outputs["result"],
+                        push_destination={{"filesystem": {{"base_directory": {serving!r}}}}})
+dag = create_pipeline_dag(dag_id={dag_id!r}, components=[model, blessing, pusher], pipeline_root={root!r})
+"""
+
+
+def _prepare(tmp_path, blessed: bool):
+    model = tmp_path / "model"
+    (model / "Format-Serving").mkdir(parents=True)
+    (model / "Format-Serving" / "saved_model.pb").write_bytes(b"graph")
+    blessing = tmp_path / "blessing"
+    blessing.mkdir()
+    (blessing / ("BLESSED" if blessed else "NOT_BLESSED")).touch()
+    return model, blessing
+
+
+def _asset_events(uri: str) -> list[dict]:
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(AssetEvent.extra)
+            .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .where(AssetModel.uri == uri)
+        ).all()
+        return [dict(r[0]) for r in rows]
+
+
+@pytest.mark.parametrize("blessed", [True, False])
+def test_pusher_pushes_or_skips(airflow_db, dags_folder, tmp_path, blessed):
+    model, blessing = _prepare(tmp_path, blessed)
+    serving = tmp_path / "serving"
+    dag_id = f"push_{'blessed' if blessed else 'unblessed'}"
+    source = PUSH_DAG.format(
+        model=str(model), blessing=str(blessing), blessed=int(blessed), serving=str(serving),
+        dag_id=dag_id, root=str(tmp_path / "root"),
+    )  # fmt: skip
+    dag = load_dag(write_dag_file(dags_folder, dag_id, source), dag_id)
+    states = run_dag(dag, utc(2024, 1, 1))
+    uri = f"file://{serving}"
+    if blessed:
+        assert states["pusher"] == "success"
+        [version] = [p for p in os.listdir(serving) if p.isdigit()]
+        events = _asset_events(uri)
+        assert [e["version"] for e in events] == [version]
+        # the same model again: no second version and no second event
+        assert run_dag(dag, utc(2024, 1, 2))["pusher"] == "success"
+        assert [p for p in os.listdir(serving) if p.isdigit()] == [version]
+        assert len(_asset_events(uri)) == 1
+    else:
+        assert states["pusher"] == "skipped"
+        assert not serving.exists() or [p for p in os.listdir(serving) if p.isdigit()] == []
+        assert _asset_events(uri) == []
