@@ -25,7 +25,10 @@ class ResolverOperator(PipelineTaskOperator):
       (``task.outputs[...]``: the newest artifact that task produced in any run);
     - ``"previous_span"``: given an upstream output (the current artifact), the newest
       artifact from the same task with a smaller span, e.g. last span's statistics for
-      drift detection.
+      drift detection;
+    - ``"latest_blessed_model"`` (TFX's LatestBlessedModelStrategy): the newest LIVE Model
+      blessed by a ModelBlessing (``ArtifactQuery(type="Model", producer_task_id="trainer")``),
+      the Evaluator's baseline.
 
     Example: ``ResolverOperator(task_id="previous_statistics", strategy="previous_span",
     statistics=statistics_gen.outputs["statistics"])``.

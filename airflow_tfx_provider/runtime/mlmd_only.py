@@ -105,7 +105,43 @@ def previous_span(
     )
 
 
-STRATEGIES: dict[str, Strategy] = {"latest_artifact": latest_artifact, "previous_span": previous_span}
+def latest_blessed_model(
+    gateway: MetadataGateway, settings: RunSettings, query: ArtifactQuery, current: Sequence[ArtifactRef]
+) -> list[ArtifactRef]:
+    """The newest LIVE Model that a ModelBlessing of this pipeline blessed (TFX's
+    LatestBlessedModelStrategy): the baseline for the Evaluator's change thresholds."""
+    if query.type != "Model":
+        raise InputResolutionError(f"latest_blessed_model resolves Models, not {query.type}")
+    blessings = gateway.latest_artifacts(
+        "ModelBlessing",
+        pipeline_name=settings.pipeline_name,
+        limit=10_000,
+        where=lambda r: int(r.properties.get("blessed", 0)) == 1 and "current_model_id" in r.properties,
+    )
+    for blessing in blessings:  # newest first
+        stored = gateway.get_artifact(int(blessing.properties["current_model_id"]))
+        if stored is None or stored.state != "LIVE" or stored.ref.type != "Model":
+            continue
+        if query.producer_task_id and not _produced_by(gateway, settings, stored.ref, query.producer_task_id):
+            continue
+        return [stored.ref]
+    return []
+
+
+def _produced_by(gateway: MetadataGateway, settings: RunSettings, ref: ArtifactRef, task_id: str) -> bool:
+    return any(
+        r.mlmd_id == ref.mlmd_id
+        for r in gateway.latest_artifacts(
+            ref.type, pipeline_name=settings.pipeline_name, producer_node_id=task_id, limit=10_000
+        )
+    )
+
+
+STRATEGIES: dict[str, Strategy] = {
+    "latest_artifact": latest_artifact,
+    "previous_span": previous_span,
+    "latest_blessed_model": latest_blessed_model,
+}
 
 
 def resolve(

@@ -108,3 +108,49 @@ def test_unknown_strategy_and_type_are_rejected(tmp_path):
         resolve(settings(tmp_path, "r"), gateway=gateway(tmp_path), strategy="newest", queries={}, current={})
     with pytest.raises(KeyError, match="unknown artifact type 'Modle'"):
         ArtifactQuery("Modle")
+
+
+def test_latest_blessed_model_follows_positive_blessings(tmp_path):
+    from airflow_tfx_provider.components.base import ComponentSpec, InputSpec, OutputSpec, Parameter
+    from airflow_tfx_provider.components.blessing import write_blessing
+    from airflow_tfx_provider.types import MODEL, MODEL_BLESSING
+
+    def make_model(inputs, outputs, params, info):
+        with open(f"{outputs['model'][0].uri}/saved_model.pb", "w") as handle:
+            handle.write(params["tag"])
+
+    def bless(inputs, outputs, params, info):
+        [model] = inputs["model"]
+        [blessing] = outputs["blessing"]
+        write_blessing(blessing, params["blessed"])
+        blessing.properties["current_model_id"] = model.mlmd_id
+
+    trainer = ComponentSpec("T", {}, {"model": OutputSpec(MODEL)}, {"tag": Parameter()}, make_model)
+    evaluator = ComponentSpec(
+        "E",
+        {"model": InputSpec(MODEL)},
+        {"blessing": OutputSpec(MODEL_BLESSING)},
+        {"blessed": Parameter()},
+        bless,
+    )
+    models = {}
+    for run, tag, blessed in (("r1", "a", True), ("r2", "b", True), ("r3", "c", False)):
+        models[tag] = launch(trainer, settings(tmp_path, "trainer", run), {}, {"tag": tag}).outputs["model"][
+            0
+        ]
+        launch(
+            evaluator,
+            settings(tmp_path, "evaluator", run),
+            {"model": [models[tag].to_json()]},
+            {"blessed": blessed},
+        )
+    resolved = resolve(
+        settings(tmp_path, "baseline", "r4"), gateway=gateway(tmp_path), strategy="latest_blessed_model",
+        queries={"model": ArtifactQuery("Model", "trainer")}, current={},
+    )  # fmt: skip
+    assert [r.mlmd_id for r in resolved["model"]] == [models["b"].mlmd_id]  # c is newer but NOT_BLESSED
+    none = resolve(
+        settings(tmp_path / "empty", "baseline", "r1"), gateway=gateway(tmp_path / "empty"),
+        strategy="latest_blessed_model", queries={"model": ArtifactQuery("Model")}, current={},
+    )  # fmt: skip
+    assert none["model"] == []
