@@ -109,7 +109,12 @@ def latest_blessed_model(
     gateway: MetadataGateway, settings: RunSettings, query: ArtifactQuery, current: Sequence[ArtifactRef]
 ) -> list[ArtifactRef]:
     """The newest LIVE Model that a ModelBlessing of this pipeline blessed (TFX's
-    LatestBlessedModelStrategy): the baseline for the Evaluator's change thresholds."""
+    LatestBlessedModelStrategy): the baseline for the Evaluator's change thresholds.
+
+    Given the candidate (an upstream ``trainer.outputs["model"]``), the candidate itself is
+    never its own baseline: a cached rerun then resolves the same baseline as the first run
+    and the Evaluator stays a cache hit.
+    """
     if query.type != "Model":
         raise InputResolutionError(f"latest_blessed_model resolves Models, not {query.type}")
     blessings = gateway.latest_artifacts(
@@ -118,7 +123,10 @@ def latest_blessed_model(
         limit=10_000,
         where=lambda r: int(r.properties.get("blessed", 0)) == 1 and "current_model_id" in r.properties,
     )
+    candidates = {ref.mlmd_id for ref in current}
     for blessing in blessings:  # newest first
+        if int(blessing.properties["current_model_id"]) in candidates:
+            continue
         stored = gateway.get_artifact(int(blessing.properties["current_model_id"]))
         if stored is None or stored.state != "LIVE" or stored.ref.type != "Model":
             continue

@@ -149,6 +149,11 @@ def test_latest_blessed_model_follows_positive_blessings(tmp_path):
         queries={"model": ArtifactQuery("Model", "trainer")}, current={},
     )  # fmt: skip
     assert [r.mlmd_id for r in resolved["model"]] == [models["b"].mlmd_id]  # c is newer but NOT_BLESSED
+    excluding_candidate = resolve(
+        settings(tmp_path, "baseline", "r5"), gateway=gateway(tmp_path), strategy="latest_blessed_model",
+        queries={"model": ArtifactQuery("Model", "trainer")}, current={"model": [models["b"]]},
+    )  # fmt: skip
+    assert [r.mlmd_id for r in excluding_candidate["model"]] == [models["a"].mlmd_id]
     none = resolve(
         settings(tmp_path / "empty", "baseline", "r1"), gateway=gateway(tmp_path / "empty"),
         strategy="latest_blessed_model", queries={"model": ArtifactQuery("Model")}, current={},
