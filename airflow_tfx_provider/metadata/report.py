@@ -40,6 +40,7 @@ def run_outcomes(
             (key, s.ref.type, s.ref.uri, _note(s.ref.properties))
             for key, stored in gateway.execution_outputs(execution.id).items()
             for s in stored
+            if s.state == "LIVE"
         ]
         outcomes.append(
             TaskOutcome(

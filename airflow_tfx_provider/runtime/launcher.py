@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -169,6 +170,8 @@ def launch(
     try:
         gateway.declare_outputs(execution_id, contexts, outputs)
         staged = output_dirs.prepare_staging(outputs)
+        if settings.temp_dir:
+            os.makedirs(settings.temp_dir, exist_ok=True)
         info = ExecutionInfo(**{**info.__dict__, "execution_id": execution_id})
         log.info("running %s executor (execution %d)", spec.name, execution_id)
         spec.executor(inputs, staged, params, info)
