@@ -71,6 +71,7 @@ class Measurement:
     wall_s: float
     returncode: int
     maxrss_mb: float | None = None  # /usr/bin/time -v: largest single process of the tree
+    cpu_s: float | None = None  # /usr/bin/time -v: user + system CPU time of the tree (waited children)
     tree_peak_mb: float | None = None  # psutil polling: peak of the summed RSS of the whole tree
     child: dict[str, Any] = field(default_factory=dict)  # the BENCH_JSON line the child printed
     log_path: str = ""
@@ -121,9 +122,13 @@ class _TreeRssPoller(threading.Thread):
         self.join(timeout=5)
 
 
-def _parse_gnu_time(text: str) -> float | None:
-    match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
-    return int(match.group(1)) / 1024 if match else None
+def _parse_gnu_time(text: str) -> tuple[float | None, float | None]:
+    """(max RSS in MB, user + system CPU seconds) from ``/usr/bin/time -v`` output."""
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+    user = re.search(r"User time \(seconds\): ([\d.]+)", text)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", text)
+    cpu = float(user.group(1)) + float(system.group(1)) if user and system else None
+    return (int(rss.group(1)) / 1024 if rss else None), cpu
 
 
 def _parse_child_json(stdout: str) -> dict[str, Any]:
@@ -170,9 +175,8 @@ def run_measured(
                 poller.stop()
         stdout = out_path.read_text(errors="replace")
         stderr = err_path.read_text(errors="replace")
-        maxrss = (
-            _parse_gnu_time(Path(time_file).read_text()) if use_time and os.path.exists(time_file) else None
-        )
+        time_text = Path(time_file).read_text() if use_time and os.path.exists(time_file) else ""
+        maxrss, cpu = _parse_gnu_time(time_text)
     if log_path is not None:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         log_path.write_text(f"$ {shlex.join(cmd)}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}")
@@ -180,6 +184,7 @@ def run_measured(
         wall_s=wall,
         returncode=returncode,
         maxrss_mb=maxrss,
+        cpu_s=cpu,
         tree_peak_mb=poller.peak_bytes / 2**20 if poller and poller.peak_bytes else None,
         child=_parse_child_json(stdout),
         log_path=str(log_path or ""),
@@ -195,17 +200,27 @@ def check_ok(m: Measurement, what: str) -> None:
 
 
 def alternate(
-    variants: Sequence[tuple[str, Callable[[int], Measurement]]], repetitions: int, *, quiet: bool = False
+    variants: Sequence[tuple[str, Callable[[int], Measurement]]],
+    repetitions: int,
+    *,
+    rotate: bool = False,
+    quiet: bool = False,
 ) -> dict[str, list[Measurement]]:
-    """Run the variants alternately (A B A B ...), ``repetitions`` times each."""
+    """Run the variants alternately (A B A B ...), ``repetitions`` times each.
+
+    With ``rotate`` the order shifts by one each repetition (A B C, B C A, C A B, ...), so a
+    load that drifts during the run does not always hit the same variant first.
+    """
     results: dict[str, list[Measurement]] = {name: [] for name, _ in variants}
     for rep in range(repetitions):
-        for name, run in variants:
+        shift = rep % len(variants) if rotate else 0
+        for name, run in [*variants[shift:], *variants[:shift]]:
             m = run(rep)
             results[name].append(m)
             if not quiet:
                 mem = f", peak {m.peak_mb:.0f} MB" if m.peak_mb else ""
-                print(f"  rep {rep + 1}/{repetitions} {name}: {m.wall_s:.2f} s{mem}", flush=True)
+                cpu = f", cpu {m.cpu_s:.1f} s" if m.cpu_s is not None else ""
+                print(f"  rep {rep + 1}/{repetitions} {name}: {m.wall_s:.2f} s{cpu}{mem}", flush=True)
     return results
 
 

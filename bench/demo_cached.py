@@ -241,6 +241,13 @@ def report(
                 f"**{wall_ratio.fmt(3)}**",
             ],
             [
+                "process CPU s (user + system, `time -v`)",
+                Summary.of([m.cpu_s for m in cold]).fmt(1),
+                Summary.of([m.cpu_s for m in cached]).fmt(1),
+                Summary.of([m.cpu_s for m in base]).fmt(1),
+                Summary.of(paired_ratios([m.cpu_s for m in cached], [m.cpu_s for m in cold])).fmt(3),
+            ],
+            [
                 "process wall above the no-op baseline s",
                 Summary.of([c.wall_s - b.wall_s for c, b in zip(cold, base, strict=True)]).fmt(1),
                 Summary.of([c.wall_s - b.wall_s for c, b in zip(cached, base, strict=True)]).fmt(1),

@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--rows", type=int, default=1_000_000, help="rows of the StatisticsGen benchmark data"
     )
-    parser.add_argument("--import-reps", type=int, default=9)
+    parser.add_argument("--import-reps", type=int, default=15)
     parser.add_argument("--demo-reps", type=int, default=3)
     parser.add_argument("--stats-reps", type=int, default=3)
     parser.add_argument(

@@ -145,9 +145,9 @@ def child_operator(args: argparse.Namespace) -> None:
     if args.stats_options:
         params["stats_options"] = json.loads(args.stats_options)
     settings = _settings(args.workdir, "statistics_gen", f"bench-operator-{args.rep}", args.beam_arg)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     result = launch(spec, settings, {"examples": [ref]}, params)
-    t3 = time.perf_counter()
+    t3, c3 = time.perf_counter(), time.process_time()
     (stats,) = result.outputs["statistics"]
     counts = {s: _num_examples(f"{stats.split_uri(s)}/FeatureStats.pb", True) for s in stats.split_names}
     t4 = time.perf_counter()
@@ -156,6 +156,7 @@ def child_operator(args: argparse.Namespace) -> None:
             "import_s": t1 - t0,
             "setup_s": t2 - t1,
             "work_s": t3 - t2,
+            "work_cpu_s": c3 - c2,
             "executor_s": executor_seconds[0] if executor_seconds else None,
             "verify_s": t4 - t3,
             "num_examples": counts,
@@ -178,7 +179,7 @@ def child_direct(args: argparse.Namespace) -> None:
     out_dir = args.workdir / "direct" / f"{args.child}-{args.rep}"
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     counts: dict[str, int] = {}
     if args.child == "direct":
         for split in splits:
@@ -189,7 +190,7 @@ def child_direct(args: argparse.Namespace) -> None:
                 pipeline_options=PipelineOptions(list(args.beam_arg)),
             )
             counts[split] = int(stats.datasets[0].num_examples)
-        t3 = time.perf_counter()
+        t3, c3 = time.perf_counter(), time.process_time()
     else:  # one pipeline for all splits, the same transforms as the provider's executor
         import apache_beam as beam
         from tfx_bsl.public import tfxio
@@ -207,7 +208,7 @@ def child_direct(args: argparse.Namespace) -> None:
                     | f"WriteStatistics[{split}]"
                     >> tfdv.WriteStatisticsToBinaryFile(str(out_dir / f"Split-{split}" / "FeatureStats.pb"))
                 )
-        t3 = time.perf_counter()
+        t3, c3 = time.perf_counter(), time.process_time()
         counts = {s: _num_examples(str(out_dir / f"Split-{s}" / "FeatureStats.pb"), True) for s in splits}
     t4 = time.perf_counter()
     _emit(
@@ -215,6 +216,7 @@ def child_direct(args: argparse.Namespace) -> None:
             "import_s": t1 - t0,
             "setup_s": t2 - t1,
             "work_s": t3 - t2,
+            "work_cpu_s": c3 - c2,
             "verify_s": t4 - t3,
             "num_examples": counts,
         }
@@ -284,11 +286,11 @@ def report(
             [
                 name,
                 s(name, lambda m: m.wall_s),
+                s(name, lambda m: m.cpu_s),
                 s(name, lambda m: m.child.get("import_s")),
-                s(name, lambda m: m.child.get("setup_s"), 2),
                 s(name, lambda m: m.child.get("work_s")),
+                s(name, lambda m: m.child.get("work_cpu_s")),
                 s(name, lambda m: m.child.get("executor_s")) if name == "operator" else "-",
-                s(name, lambda m: m.child.get("verify_s"), 2),
                 s(name, lambda m: m.maxrss_mb, 0),
                 s(name, lambda m: m.tree_peak_mb, 0),
                 json.dumps(ms[0].child.get("num_examples")),
@@ -298,11 +300,11 @@ def report(
         [
             "variant",
             "process wall s",
+            "process CPU s",
             "TFDV import s",
-            "setup s",
             "work s",
+            "work CPU s (main process)",
             "executor s",
-            "check s",
             "max RSS MB (time -v)",
             "tree peak RSS MB (psutil)",
             "examples per split",
@@ -310,28 +312,41 @@ def report(
         rows,
     )
     op = results["operator"]
+
+    def ratio(get: Any, other: list[Measurement]) -> str:
+        return _fmt_ratio(paired_ratios([get(m) for m in op], [get(m) for m in other]))
+
     ratio_rows = []
-    for name in results:
+    for name, other in results.items():
         if name == "operator":
             continue
-        other = results[name]
         ratio_rows.append(
             [
                 f"operator / {name}",
-                _fmt_ratio(paired_ratios([m.wall_s for m in op], [m.wall_s for m in other])),
-                _fmt_ratio(
-                    paired_ratios([m.child.get("work_s") for m in op], [m.child.get("work_s") for m in other])
-                ),
-                _fmt_ratio(paired_ratios([m.maxrss_mb for m in op], [m.maxrss_mb for m in other])),
-                _fmt_ratio(paired_ratios([m.tree_peak_mb for m in op], [m.tree_peak_mb for m in other])),
+                ratio(lambda m: m.wall_s, other),
+                ratio(lambda m: m.cpu_s, other),
+                ratio(lambda m: m.child.get("work_s"), other),
+                ratio(lambda m: m.child.get("work_cpu_s"), other),
+                ratio(lambda m: m.maxrss_mb, other),
+                ratio(lambda m: m.tree_peak_mb, other),
             ]
         )
     ratios = markdown_table(
-        ["ratio (paired per repetition)", "process wall", "work", "max RSS", "tree peak RSS"], ratio_rows
+        [
+            "ratio (paired per repetition)",
+            "process wall",
+            "process CPU",
+            "work wall",
+            "work CPU (main process)",
+            "max RSS",
+            "tree peak RSS",
+        ],
+        ratio_rows,
     )
     overhead = [
         m.child["work_s"] - m.child["executor_s"] for m in op if m.child.get("executor_s") is not None
     ]
+    side = [m.child.get("setup_s", 0) + m.child.get("verify_s", 0) for ms in results.values() for m in ms]
     beam = " ".join(args.beam_arg) or "(none: provider default -> DirectRunner, in_memory, 1 worker)"
     lines = [
         section_header(
@@ -346,13 +361,16 @@ def report(
         + (f", {prepared['seconds']:.0f} s to write" if prepared.get("seconds") else "")
         + ")",
         f"- Beam options (all variants): {beam}; StatsOptions: {args.stats_options or 'TFDV defaults'}",
-        f"- {args.reps} repetitions per variant, alternating {' '.join(results)}; each in a fresh process; "
-        "values are median (min-max)",
-        "- process wall = whole child process (interpreter start, imports, work); TFDV import = "
-        "`import tensorflow_data_validation` (first thing in every child); setup = other imports and "
-        "arguments; work = `launch(...)` for the operator (MLMD + executor), the TFDV calls / Beam pipeline "
-        "for direct; executor = the StatisticsGen executor inside `launch`; check = reading back "
-        "`num_examples` from the written statistics (direct per-split: part of work, the call returns them)",
+        f"- {args.reps} repetitions per variant, alternating {' / '.join(results)} (order rotated by one "
+        "each repetition against load drift); each in a fresh process; values are median (min-max); "
+        "ratios are per repetition (runs of one repetition ran back to back), then median (min-max)",
+        "- process wall / CPU = whole child process (interpreter start, imports, work; CPU = user + system "
+        "from `/usr/bin/time -v`, less sensitive than wall time to other load on the machine); "
+        "TFDV import = `import tensorflow_data_validation` (first thing in every child); "
+        "work = `launch(...)` for the operator (MLMD + executor), the TFDV calls / Beam pipeline "
+        "for direct (wall and `time.process_time()`); executor = the StatisticsGen executor inside `launch`",
+        f"- not shown: other imports/arguments before the work and reading back `num_examples` after it: "
+        f"at most {max(side, default=0):.2f} s per process",
         "",
         table,
         "",
@@ -426,7 +444,8 @@ def main(argv: list[str] | None = None) -> None:
         return run
 
     print(f"alternating operator vs {', '.join(modes)}, {args.reps} repetitions ...", flush=True)
-    results = alternate([("operator", runner("operator")), *((m, runner(m)) for m in modes)], args.reps)
+    variants = [("operator", runner("operator")), *((m, runner(m)) for m in modes)]
+    results = alternate(variants, args.reps, rotate=True)
     body = report(args, results, prepared, started, machine)
     print()
     print(body)
