@@ -10,15 +10,25 @@ in a module file, as for TFX. One Beam pipeline (``beam_support.make_pipeline``)
 2. writes the transform graph with ``tft_beam.WriteTransformFn`` (``transform_fn/`` and
    ``transformed_metadata/``), plus the raw schema as ``metadata/``, so
    ``tft.TFTransformOutput(transform_graph.uri)`` works on the output, as with TFX;
-3. reads each *transform* split, applies the transform (``tft_beam.TransformDataset`` with
+3. applies the transform to each *transform* split (``tft_beam.TransformDataset`` with
    ``output_record_batches=True``), encodes the Arrow record batches as tf.Examples
    (``tft_beam.EncodeTransformedDataset``, tfx_bsl's C++ encoder) and writes them gzipped
    to ``transformed_examples/Split-<name>/transformed_examples-NNNNN-of-MMMMM.gz``.
 
-Like TFX, each dataset is read once for analysis and once per transform, the reads are
-projected to the columns the analyzers / the transform need
-(``tft.get_analyze_input_columns`` / ``tft.get_transform_input_columns``), and nothing else
-passes over the data. Statistics (below) ride on those same reads.
+Cost: the same passes over the data as calling TFT directly. A split that is both analyzed
+and transformed (``train`` by default) is read once and feeds both phases, as in
+``tft_beam.AnalyzeAndTransformDataset`` (TFX re-reads it; on the local runner reading once is
+cheaper); other splits are read once. Reads are projected to the columns the phases need
+(``tft.get_analyze_input_columns`` / ``tft.get_transform_input_columns``; they trace
+``preprocessing_fn`` before any data is read, so errors in user code fail fast). Statistics
+(below) ride on those same reads. With an input analyzer cache, splits whose analysis it
+fully covers are not read for analysis (TFX's rule). The cache is written in one Beam step
+(``transform_io.write_analysis_cache``) instead of a file sink per cache entry.
+
+The module file and the sibling modules it imports are pickled by value
+(:func:`pickle_module_file_by_value`): TFT re-traces ``preprocessing_fn`` in a Beam worker, and
+worker processes (``--direct_running_mode=multi_processing``, remote runners) cannot import a
+module file.
 
 Inputs: ``examples`` (Examples), ``schema`` (Schema: the raw data's schema),
 ``analyzer_cache`` (TransformCache, optional: the ``updated_analyzer_cache`` of an earlier run).
@@ -65,8 +75,13 @@ Parameters:
 
 Errors: a missing or broken module file, a missing function, and a ``preprocessing_fn``
 that raises or that TFT cannot trace (e.g. it returns no dict) are ``UserCodeError``
-naming the file and function; a ``splits_config`` naming a split the examples lack is an
+naming the file and function; a ``splits_config`` naming a split the examples lack, a split
+without record files and a schema that cannot decode the examples are
 ``InvalidInputDataError``.
+
+Not done (TFX has them): ``stats_options_updater_fn``, ``post_transform_anomalies``, the
+"in-place" run without Beam when nothing is analyzed or materialized, and input formats other
+than tf.Example (SequenceExample, data views).
 
 Nothing heavy (TensorFlow, TFT, TFDV, Beam) is imported at module level.
 """
@@ -197,6 +212,11 @@ def validate_transform_parameters(params: dict[str, Any]) -> None:
         _check_split_list(analyze, "analyze")
         if splits_config.get("transform") is not None:
             _check_split_list(splits_config["transform"], "transform")
+            if not splits_config["transform"] and params.get("materialize", True):
+                raise PipelineDefinitionError(
+                    f"{_NAME}: splits_config['transform'] is empty but materialize=True: nothing to "
+                    "materialize; name the splits to transform or set materialize=False"
+                )
 
     for name in _BOOL_PARAMETERS:
         if name in params and not isinstance(params[name], bool):
@@ -450,7 +470,12 @@ def run_transform(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info
             file_pattern=patterns[split], schema=raw_schema, telemetry_descriptors=_TELEMETRY
         )
 
-    typespecs = make_tfxio(plan.analyze[0]).TensorAdapter().OriginalTypeSpecs()
+    try:
+        typespecs = make_tfxio(plan.analyze[0]).TensorAdapter().OriginalTypeSpecs()
+    except ValueError as err:  # e.g. a fixed shape on a feature that may be missing
+        raise InvalidInputDataError(
+            f"{_NAME}: the schema {tfdv_io.schema_path(schema_ref)} cannot decode the examples: {err}"
+        ) from err
     try:  # traces preprocessing_fn: fails fast, before any data is read, on errors in user code
         analyze_columns = tft.get_analyze_input_columns(
             preprocessing_fn, typespecs, force_tf_compat_v1=force_tf_compat_v1
@@ -460,10 +485,8 @@ def run_transform(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info
         )
     except Exception as err:
         raise _user_code_error(preprocessing_fn, "tracing", err) from err
-    if plan.statistics:  # pre-transform statistics describe what the transform reads, as in TFX
-        analyze_columns = list(dict.fromkeys([*analyze_columns, *transform_columns]))
     log.info(
-        "%s reads %d of %d raw feature(s) for analysis %s and %d for the transform %s",
+        "%s needs %d of %d raw feature(s) for analysis %s and %d for the transform %s",
         preprocessing_fn.where,
         len(analyze_columns),
         len(typespecs),

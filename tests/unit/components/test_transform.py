@@ -29,6 +29,7 @@ from airflow_tfx_provider.components.transform import (
     PreprocessingFn,
     TransformSpec,
     load_preprocessing_fn,
+    pickle_module_file_by_value,
     resolve_splits,
     validate_transform_parameters,
 )
@@ -179,7 +180,7 @@ def _assert_rows_equal(ours: dict[int, Any], theirs: dict[int, Any]) -> None:
 # --- (1) equal to TFT applied directly, and to hand-computed values -------------------------------
 def test_materialized_examples_equal_direct_tft(
     data: SimpleNamespace, first_run: SimpleNamespace, tmp_path: Path
-):
+) -> None:
     out = first_run.out["transformed_examples"]
     reference = _direct_tft(data, tmp_path)
     splits = raw_splits()
@@ -189,7 +190,7 @@ def test_materialized_examples_equal_direct_tft(
         _assert_rows_equal(ours, by_row(reference[split]))
 
 
-def test_values_match_hand_computed_analyzers(data: SimpleNamespace, first_run: SimpleNamespace):
+def test_values_match_hand_computed_analyzers(data: SimpleNamespace, first_run: SimpleNamespace) -> None:
     graph = first_run.out["transform_graph"]
     train = raw_splits()["train"]
     fares = [r["fare"] for r in train]
@@ -222,7 +223,9 @@ def test_values_match_hand_computed_analyzers(data: SimpleNamespace, first_run: 
 
 
 # --- (2) the transform graph reproduces the materialized values -----------------------------------
-def test_transform_graph_layout_and_tf_transform_output(data: SimpleNamespace, first_run: SimpleNamespace):
+def test_transform_graph_layout_and_tf_transform_output(
+    data: SimpleNamespace, first_run: SimpleNamespace
+) -> None:
     import tensorflow as tf
     import tensorflow_transform as tft
 
@@ -265,7 +268,7 @@ def test_transform_graph_layout_and_tf_transform_output(data: SimpleNamespace, f
 
 
 # --- (3) materialize=False and (5) the analyzer cache ---------------------------------------------
-def test_materialize_false_leaves_transformed_examples_empty(cached_run: SimpleNamespace):
+def test_materialize_false_leaves_transformed_examples_empty(cached_run: SimpleNamespace) -> None:
     out = cached_run.out["transformed_examples"]
     assert _files(out.uri) == []
     assert "split_names" not in out.properties
@@ -274,7 +277,7 @@ def test_materialize_false_leaves_transformed_examples_empty(cached_run: SimpleN
 
 def test_analyzer_cache_second_run_gives_the_same_transform_fn(
     data: SimpleNamespace, first_run: SimpleNamespace, cached_run: SimpleNamespace
-):
+) -> None:
     import tensorflow as tf
     import tensorflow_transform as tft
 
@@ -309,20 +312,20 @@ def _fn(func: Any, config: dict[str, Any] | None) -> PreprocessingFn:
     return PreprocessingFn(UserFunction(func, "preprocessing_fn", "/m.py"), config)
 
 
-def test_custom_config_is_passed_only_when_the_signature_takes_it():
-    def one(inputs):
+def test_custom_config_is_passed_only_when_the_signature_takes_it() -> None:
+    def one(inputs: Any) -> dict[str, Any]:
         return {"seen": None}
 
-    def named(inputs, custom_config):
+    def named(inputs: Any, custom_config: Any) -> dict[str, Any]:
         return {"seen": custom_config}
 
-    def keyword_only(inputs, *, custom_config=None):
+    def keyword_only(inputs: Any, *, custom_config: Any = None) -> dict[str, Any]:
         return {"seen": custom_config}
 
-    def positional(inputs, config):
+    def positional(inputs: Any, config: Any) -> dict[str, Any]:
         return {"seen": config}
 
-    def optional_other(inputs, other=5):
+    def optional_other(inputs: Any, other: int = 5) -> dict[str, Any]:
         return {"seen": other}
 
     assert _fn(one, {"a": 1})({})["seen"] is None
@@ -333,13 +336,36 @@ def test_custom_config_is_passed_only_when_the_signature_takes_it():
     assert _fn(optional_other, {"a": 1})({})["seen"] == 5
 
 
-def test_preprocessing_fn_from_dotted_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_preprocessing_fn_from_dotted_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_text(tmp_path / "prep_pkg" / "__init__.py", "")
     write_text(tmp_path / "prep_pkg" / "steps.py", "def preprocessing_fn(inputs):\n    return dict(inputs)\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     fn = load_preprocessing_fn({"module_file": None, "preprocessing_fn": "prep_pkg.steps.preprocessing_fn"})
     assert fn({"x": 1}) == {"x": 1}
     assert fn.where == "preprocessing_fn in prep_pkg.steps"
+
+
+def test_module_file_functions_unpickle_where_the_module_cannot_be_imported(tmp_path: Path) -> None:
+    """Beam worker processes (multi_processing, remote runners) get the module file by value."""
+    import sys
+
+    from apache_beam.internal import pickler
+
+    write_text(tmp_path / "transform_mp_helpers.py", "def scale(x):\n    return 3 * x\n")
+    module_file = write_text(
+        tmp_path / "transform_mp_prep.py",
+        "from transform_mp_helpers import scale\n\ndef preprocessing_fn(inputs):\n"
+        "    return {'y': scale(inputs['x'])}\n",
+    )
+    fn = load_preprocessing_fn({"module_file": module_file, "custom_config": None})
+    registered = pickle_module_file_by_value(module_file, fn.user_fn)
+    assert "transform_mp_helpers" in registered and fn.user_fn.func.__module__ in registered
+    data = pickler.dumps(fn)
+    hidden = {name: sys.modules.pop(name) for name in registered}  # as in a fresh worker process
+    try:
+        assert pickler.loads(data)({"x": 2}) == {"y": 6}
+    finally:
+        sys.modules.update(hidden)
 
 
 # --- (6) bad input --------------------------------------------------------------------------------
@@ -351,18 +377,20 @@ def _run_module(
     return run_component(TransformSpec, root, {"examples": data.examples, "schema": data.schema}, **params)
 
 
-def test_missing_module_file(data, run_component, tmp_path):
+def test_missing_module_file(data: SimpleNamespace, run_component: Any, tmp_path: Path) -> None:
     missing = str(tmp_path / "nope.py")
     with pytest.raises(UserCodeError, match=f"module file {missing} does not exist"):
         _run_module(data, run_component, tmp_path, None, module_file=missing)
 
 
-def test_module_file_with_syntax_error(data, run_component, tmp_path):
+def test_module_file_with_syntax_error(data: SimpleNamespace, run_component: Any, tmp_path: Path) -> None:
     with pytest.raises(UserCodeError, match=r"bad_module.py has a syntax error at line 2"):
         _run_module(data, run_component, tmp_path, "def preprocessing_fn(inputs):\n    return {\n")
 
 
-def test_module_file_without_preprocessing_fn(data, run_component, tmp_path):
+def test_module_file_without_preprocessing_fn(
+    data: SimpleNamespace, run_component: Any, tmp_path: Path
+) -> None:
     with pytest.raises(
         UserCodeError, match=r"bad_module.py defines no function 'preprocessing_fn'.*'other_fn'"
     ):
@@ -379,7 +407,9 @@ def test_module_file_without_preprocessing_fn(data, run_component, tmp_path):
     ],
     ids=["raises", "unknown-feature", "returns-list", "returns-empty"],
 )
-def test_preprocessing_fn_errors_name_file_and_function(data, run_component, tmp_path, body, message):
+def test_preprocessing_fn_errors_name_file_and_function(
+    data: SimpleNamespace, run_component: Any, tmp_path: Path, body: str, message: str
+) -> None:
     source = f"def preprocessing_fn(inputs):\n    {body}\n"
     with pytest.raises(UserCodeError, match=message) as info:
         _run_module(data, run_component, tmp_path, source)
@@ -388,19 +418,31 @@ def test_preprocessing_fn_errors_name_file_and_function(data, run_component, tmp
     assert _files(graph_dir) == []
 
 
-def test_error_raised_by_tft_while_tracing_is_a_user_code_error(data, run_component, tmp_path):
-    source = """
-import tensorflow_transform as tft
-
-def preprocessing_fn(inputs):
-    return {"z": tft.scale_to_z_score(inputs["company"])}  # a string feature
-"""
-    with pytest.raises(UserCodeError, match="preprocessing_fn") as info:
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (  # TFT raises inside the user's function
+            "import tensorflow_transform as tft\n\ndef preprocessing_fn(inputs):\n"
+            "    return {'z': tft.scale_to_z_score(inputs['company'])}  # a string feature\n",
+            r"preprocessing_fn in .*bad_module.py raised TypeError: Tensor type tf.string is not supported",
+        ),
+        (  # TF/TFT reject the output after the user's function returned
+            "def preprocessing_fn(inputs):\n    return {'z': object()}\n",
+            r"tracing preprocessing_fn in .*bad_module.py failed: TypeError: .*not a Tensor",
+        ),
+    ],
+    ids=["inside-user-code", "after-return"],
+)
+def test_errors_raised_by_tft_while_tracing_are_user_code_errors(
+    data: SimpleNamespace, run_component: Any, tmp_path: Path, source: str, message: str
+) -> None:
+    with pytest.raises(UserCodeError, match=message):
         _run_module(data, run_component, tmp_path, source)
-    assert str(tmp_path / "bad_module.py") in str(info.value)
 
 
-def test_splits_config_naming_an_unknown_split(data, run_component, tmp_path):
+def test_splits_config_naming_an_unknown_split(
+    data: SimpleNamespace, run_component: Any, tmp_path: Path
+) -> None:
     with pytest.raises(
         InvalidInputDataError, match=r"names split\(s\) \['test'\].*it has \['train', 'eval'\]"
     ):
@@ -413,7 +455,24 @@ def test_splits_config_naming_an_unknown_split(data, run_component, tmp_path):
         )
 
 
-def test_resolve_splits(data):
+def test_schema_that_cannot_decode_the_examples(
+    data: SimpleNamespace, run_component: Any, tmp_path: Path
+) -> None:
+    schema = write_schema(
+        tmp_path / "schema", 'feature { name: "fare" type: FLOAT shape { dim { size: 1 } } }'
+    )
+    with pytest.raises(
+        InvalidInputDataError, match=r"schema .*schema.pbtxt cannot decode the examples.*fare"
+    ):
+        run_component(
+            TransformSpec,
+            tmp_path,
+            {"examples": data.examples, "schema": schema},
+            module_file=data.module_file,
+        )
+
+
+def test_resolve_splits(data: SimpleNamespace) -> None:
     assert resolve_splits(data.examples, None) == (["train"], ["train", "eval"])
     assert resolve_splits(data.examples, {"analyze": ["train", "eval"]}) == (
         ["train", "eval"],
@@ -446,16 +505,20 @@ def test_resolve_splits(data):
             {"module_file": "/m.py", "splits_config": {"analyze": ["a"], "transform": "b"}},
             "list of split names",
         ),
+        (
+            {"module_file": "/m.py", "splits_config": {"analyze": ["a"], "transform": []}},
+            "nothing to materialize",
+        ),
         ({"module_file": "/m.py", "materialize": "yes"}, "materialize must be a bool"),
     ],
 )
-def test_validate_parameters(params, message):
+def test_validate_parameters(params: dict[str, Any], message: str) -> None:
     full = TransformSpec.resolve_parameters(params, where="test")
     with pytest.raises(PipelineDefinitionError, match=message):
         validate_transform_parameters(full)
 
 
-def test_defaults_validate():
+def test_defaults_validate() -> None:
     params = TransformSpec.resolve_parameters({"module_file": "/m.py"}, where="test")
     validate_transform_parameters(params)
     assert params["materialize"] is True and params["disable_statistics"] is True
@@ -505,7 +568,7 @@ def taxi_run(tmp_path_factory: pytest.TempPathFactory, run_component: Any) -> Si
     return SimpleNamespace(examples=examples, out=out)
 
 
-def test_taxi_preprocessing_produces_the_documented_features(taxi_run: SimpleNamespace):
+def test_taxi_preprocessing_produces_the_documented_features(taxi_run: SimpleNamespace) -> None:
     import tensorflow as tf
     import tensorflow_transform as tft
 
@@ -541,7 +604,7 @@ def test_taxi_preprocessing_produces_the_documented_features(taxi_run: SimpleNam
             assert math.sqrt(sum((f - mean) ** 2 for f in fares) / len(fares)) == pytest.approx(1.0, rel=1e-3)
 
 
-def test_taxi_statistics_and_schemas(taxi_run: SimpleNamespace):
+def test_taxi_statistics_and_schemas(taxi_run: SimpleNamespace) -> None:
     out = taxi_run.out
     assert out["pre_transform_stats"].split_names == ["train"]
     assert out["post_transform_stats"].split_names == ["train", "eval"]
