@@ -73,3 +73,38 @@ def test_pusher_pushes_or_skips(airflow_db, dags_folder, tmp_path, blessed):
         assert states["pusher"] == "skipped"
         assert not serving.exists() or [p for p in os.listdir(serving) if p.isdigit()] == []
         assert _asset_events(uri) == []
+
+
+CORRUPT_DAG = """
+# airflow DAG file for tests
+from airflow_tfx_provider.dag_factory import create_pipeline_dag
+from airflow_tfx_provider.operators import ImporterOperator, InfraValidatorOperator, PusherOperator
+
+model = ImporterOperator(task_id="model", source_uri={model!r}, artifact_type="Model")
+infra = InfraValidatorOperator(
+    model=model.outputs["result"], validation_spec={{"max_loading_time_seconds": 60, "num_tries": 1}}
+)
+pusher = PusherOperator(model=model.outputs["result"], infra_blessing=infra.outputs["blessing"],
+                        push_destination={{"filesystem": {{"base_directory": {serving!r}}}}})
+dag = create_pipeline_dag(dag_id="push_corrupt", components=[model, infra, pusher], pipeline_root={root!r})
+"""
+
+
+def test_corrupt_model_is_infra_not_blessed_and_not_pushed(airflow_db, dags_folder, tmp_path):
+    from airflow_tfx_provider.metadata.config import MetadataConfig
+    from airflow_tfx_provider.metadata.store import MetadataGateway
+
+    model = tmp_path / "model"
+    (model / "Format-Serving").mkdir(parents=True)
+    (model / "Format-Serving" / "saved_model.pb").write_bytes(b"this is not a SavedModel")
+    serving, root = tmp_path / "serving", tmp_path / "root"
+    source = CORRUPT_DAG.format(model=str(model), serving=str(serving), root=str(root))
+    dag = load_dag(write_dag_file(dags_folder, "push_corrupt", source), "push_corrupt")
+    states = run_dag(dag, utc(2024, 1, 1))
+    assert states == {"model": "success", "infra_validator": "success", "pusher": "skipped"}
+    mlmd = MetadataGateway.connect(MetadataConfig.sqlite_under(str(root))).raw
+    [blessing] = mlmd.get_artifacts_by_type("InfraBlessing")
+    assert blessing.custom_properties["blessed"].int_value == 0
+    assert os.path.exists(os.path.join(blessing.uri, "INFRA_NOT_BLESSED"))
+    assert not serving.exists() or [p for p in os.listdir(serving) if p.isdigit()] == []
+    assert _asset_events(f"file://{serving}") == []
