@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import demo_cached, import_time, statistics_gen
+from bench import demo_cached, import_time, statistics_gen, transform
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
                 ]
             ),
         ),
+        ("transform", lambda: transform.main(["--rows", str(args.rows), "--reps", "2", *extra])),
     ]
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     for name, run in steps:
