@@ -376,3 +376,32 @@ def which(name: str) -> str:
     if not found:
         raise SystemExit(f"{name} not found in {VENV_BIN} nor on PATH")
     return found
+
+
+def variant_table(results: Mapping[str, Sequence[Measurement]], import_label: str, count_key: str,
+                  count_label: str) -> str:  # fmt: skip
+    """The per-variant table of the operator-vs-direct benchmarks (median (min-max) per column)."""
+
+    def s(name: str, get: Callable[[Measurement], float | None], digits: int = 1) -> str:
+        return Summary.of([get(m) for m in results[name]]).fmt(digits)
+
+    rows = [
+        [
+            name,
+            s(name, lambda m: m.wall_s),
+            s(name, lambda m: m.cpu_s),
+            s(name, lambda m: m.child.get("import_s")),
+            s(name, lambda m: m.child.get("work_s")),
+            s(name, lambda m: m.child.get("work_cpu_s")),
+            s(name, lambda m: m.child.get("executor_s")) if name == "operator" else "-",
+            s(name, lambda m: m.maxrss_mb, 0),
+            s(name, lambda m: m.tree_peak_mb, 0),
+            json.dumps(ms[0].child.get(count_key)),
+        ]
+        for name, ms in results.items()
+    ]
+    header = [
+        "variant", "process wall s", "process CPU s", import_label, "work s", "work CPU s (main process)",
+        "executor s", "max RSS MB (time -v)", "tree peak RSS MB (psutil)", count_label,
+    ]  # fmt: skip
+    return markdown_table(header, rows)

@@ -54,6 +54,7 @@ from bench.common import (
     run_measured,
     section_header,
     update_results,
+    variant_table,
 )
 
 PIPELINE_NAME = "statistics_gen_bench"
@@ -277,39 +278,8 @@ def report(
     started: str,
     machine: dict[str, str],
 ) -> str:
-    def s(name: str, get: Any, digits: int = 1) -> str:
-        return Summary.of([get(m) for m in results[name]]).fmt(digits)
-
-    rows = []
-    for name, ms in results.items():
-        rows.append(
-            [
-                name,
-                s(name, lambda m: m.wall_s),
-                s(name, lambda m: m.cpu_s),
-                s(name, lambda m: m.child.get("import_s")),
-                s(name, lambda m: m.child.get("work_s")),
-                s(name, lambda m: m.child.get("work_cpu_s")),
-                s(name, lambda m: m.child.get("executor_s")) if name == "operator" else "-",
-                s(name, lambda m: m.maxrss_mb, 0),
-                s(name, lambda m: m.tree_peak_mb, 0),
-                json.dumps(ms[0].child.get("num_examples")),
-            ]
-        )
-    table = markdown_table(
-        [
-            "variant",
-            "process wall s",
-            "process CPU s",
-            "TFDV import s",
-            "work s",
-            "work CPU s (main process)",
-            "executor s",
-            "max RSS MB (time -v)",
-            "tree peak RSS MB (psutil)",
-            "examples per split",
-        ],
-        rows,
+    table = variant_table(
+        results, import_label="TFDV import s", count_key="num_examples", count_label="examples per split"
     )
     op = results["operator"]
 

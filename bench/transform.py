@@ -59,6 +59,7 @@ from bench.common import (
     run_measured,
     section_header,
     update_results,
+    variant_table,
 )
 from bench.statistics_gen import _emit, _fmt_ratio, _rows_label
 
@@ -293,39 +294,11 @@ def report(
     started: str,
     machine: dict[str, str],
 ) -> str:
-    def s(name: str, get: Any, digits: int = 1) -> str:
-        return Summary.of([get(m) for m in results[name]]).fmt(digits)
-
-    rows = []
-    for name, ms in results.items():
-        rows.append(
-            [
-                name,
-                s(name, lambda m: m.wall_s),
-                s(name, lambda m: m.cpu_s),
-                s(name, lambda m: m.child.get("import_s")),
-                s(name, lambda m: m.child.get("work_s")),
-                s(name, lambda m: m.child.get("work_cpu_s")),
-                s(name, lambda m: m.child.get("executor_s")) if name == "operator" else "-",
-                s(name, lambda m: m.maxrss_mb, 0),
-                s(name, lambda m: m.tree_peak_mb, 0),
-                json.dumps(ms[0].child.get("counts")),
-            ]
-        )
-    table = markdown_table(
-        [
-            "variant",
-            "process wall s",
-            "process CPU s",
-            "TFT + Beam import s",
-            "work s",
-            "work CPU s (main process)",
-            "executor s",
-            "max RSS MB (time -v)",
-            "tree peak RSS MB (psutil)",
-            "transformed examples per split",
-        ],
-        rows,
+    table = variant_table(
+        results,
+        import_label="TFT + Beam import s",
+        count_key="counts",
+        count_label="transformed examples per split",
     )
     op, direct = results["operator"], results["direct"]
 
