@@ -1,0 +1,377 @@
+"""The taxi pipeline under a real Airflow scheduler (LocalExecutor), cold and cached.
+
+For each variant (a set of Airflow settings), in a fresh directory:
+
+1. copy ``dags/`` (the taxi DAG, its module files and data) and add ``warmup_noop``, a
+   one-task no-op DAG; start ``airflow api-server``, ``airflow scheduler`` and
+   ``airflow dag-processor`` on loopback (``bench/airflow_stack.py``; SQLite Airflow DB,
+   SQLite MLMD, local files, Beam in-process);
+2. **warm-up**: trigger ``warmup_noop`` once. A deployment's first task pays one-off costs
+   (the execution API's first requests, the forkserver's imports); a scheduled retraining
+   DAG runs on a deployment that is already up, so they are reported separately;
+3. **cold**: trigger ``taxi_pipeline`` for 2024-01-01; every component executes;
+4. **cached**: clear that run (the UI's "Clear"), so every task runs again over the same
+   data; every component must reuse its outputs and the Pusher must not push again.
+
+Measured: run duration (first task start -> last task end, from the Airflow DB), each
+task's duration and queue wait, the provider's own time per task (the operator's
+``executed in`` line), peak memory per task and of the whole deployment (RSS and PSS,
+``bench/stack_memory.py``), the evaluation's overall binary accuracy (from MLMD) and the
+number of pushed versions.
+
+Reference (issue 4): TFX 1.21's LocalDagRunner, same taxi pipeline (1000 train / 150 eval
+steps) on a machine of this kind: 79-96 s cold, 21 s cached (pushes the same model again),
+1.1 GB in its largest process, binary accuracy 0.78. Goals: cold <= 0.8 x TFX, cached
+<= 10 s, no duplicate push, binary accuracy >= 0.78.
+
+    python -m bench.scheduler_pipeline --variants fork,preload --reps 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.airflow_stack import AirflowStack, RunTiming
+from bench.common import (
+    OUT_DIR,
+    REPO,
+    Summary,
+    bench_env,
+    invoked_command,
+    machine_info,
+    markdown_table,
+    now_utc,
+    package_versions,
+    section_header,
+    update_results,
+)
+from bench.stack_memory import PhaseMemory, StackMemorySampler
+
+DAG_ID = "taxi_pipeline"
+WARMUP_DAG_ID = "warmup_noop"
+LOGICAL_DATE = "2024-01-01T00:00:00+00:00"
+TFX_COLD_S = (79.0, 96.0)
+TFX_CACHED_S = 21.0
+TFX_PEAK_GB = 1.1
+TFX_ACCURACY = 0.78
+PRELOAD = "airflow,airflow.executors.local_executor,airflow_tfx_provider.preload"
+FAST_LOOP = {"AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.1"}
+
+# name -> (settings, what it is)
+VARIANTS: dict[str, tuple[dict[str, str], str]] = {
+    "default": ({}, "Airflow defaults: `fork` start method (Python 3.11 on Linux), scheduler idle sleep 1 s"),
+    "fork": (dict(FAST_LOOP), "`fork`, `[scheduler] scheduler_idle_sleep_time = 0.1`"),
+    "forkserver": (
+        {**FAST_LOOP, "AIRFLOW__CORE__MP_START_METHOD": "forkserver"},
+        "`[core] mp_start_method = forkserver`, no preload, idle sleep 0.1",
+    ),
+    "preload": (
+        {
+            **FAST_LOOP,
+            "AIRFLOW__CORE__MP_START_METHOD": "forkserver",
+            "AIRFLOW__CORE__MP_FORKSERVER_PRELOAD": PRELOAD,
+        },
+        f"`forkserver` + `[core] mp_forkserver_preload = {PRELOAD}`, idle sleep 0.1",
+    ),
+    "preload-serial": (
+        {
+            **FAST_LOOP,
+            "AIRFLOW__CORE__MP_START_METHOD": "forkserver",
+            "AIRFLOW__CORE__MP_FORKSERVER_PRELOAD": PRELOAD,
+            "AIRFLOW__CORE__PARALLELISM": "1",
+        },
+        "as `preload`, but `[core] parallelism = 1`: no parallel branches",
+    ),
+}
+
+WARMUP_DAG = """
+import datetime as dt
+
+from airflow.sdk import DAG, BaseOperator
+
+
+class NoOp(BaseOperator):
+    def execute(self, context: object) -> None:
+        return None
+
+
+with DAG("warmup_noop", schedule=None, start_date=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)):
+    NoOp(task_id="noop")
+"""
+_PROVIDER_RE = re.compile(r"(\w+) (executed|reused cached outputs) in ([\d.]+)s \(MLMD execution")
+
+
+@dataclass
+class PhaseResult:
+    run: RunTiming
+    memory: PhaseMemory
+    wall_s: float  # trigger (or clear) command returned -> run finished, by the bench's clock
+    provider_s: dict[str, float] = field(default_factory=dict)  # task -> launcher seconds
+
+    @property
+    def span_s(self) -> float:
+        """First task start -> last task end."""
+        starts = [t.start for t in self.run.tasks.values() if t.start is not None]
+        ends = [t.end for t in self.run.tasks.values() if t.end is not None]
+        return max(ends) - min(starts) if starts and ends else float("nan")
+
+
+@dataclass
+class VariantResult:
+    name: str
+    startup_s: float
+    warmup_s: float
+    cold: PhaseResult
+    cached: PhaseResult
+    accuracy: float | None
+    pushed_versions: int
+    cached_states: dict[str, str]
+    warmup_memory: PhaseMemory
+
+
+def _provider_times(stack: AirflowStack, run: RunTiming) -> dict[str, float]:
+    times = {}
+    for task in run.tasks.values():
+        log = stack.task_log(DAG_ID, run.run_id, task.task_id, task.try_number)
+        if match := _PROVIDER_RE.search(log):
+            times[task.task_id] = float(match.group(3))
+    return times
+
+
+def _phase(stack: AirflowStack, sampler: StackMemorySampler, name: str, rerun: bool) -> PhaseResult:
+    sampler.set_phase(name)
+    started = time.time()
+    if rerun:
+        run = stack.rerun_dag(DAG_ID, "cold", LOGICAL_DATE)
+    else:
+        run = stack.run_dag(DAG_ID, "cold", LOGICAL_DATE)
+    wall = time.time() - started
+    sampler.set_phase("")
+    if run.state != "success":
+        failed = sorted(t.task_id for t in run.tasks.values() if t.state != "success")
+        raise SystemExit(f"{name} run ended {run.state}; tasks not successful: {failed}; home {stack.home}")
+    return PhaseResult(run, sampler.phases[name], wall, _provider_times(stack, run))
+
+
+def _mlmd_facts(pipeline_root: Path) -> tuple[float | None, dict[str, str]]:
+    """The overall binary accuracy of the newest evaluation, and the cached run's execution states."""
+    from airflow_tfx_provider.metadata.config import MetadataConfig
+    from airflow_tfx_provider.metadata.report import run_outcomes
+    from airflow_tfx_provider.metadata.store import MetadataGateway
+
+    gateway = MetadataGateway.connect(MetadataConfig.sqlite_under(str(pipeline_root)))
+    evaluations = gateway.raw.get_artifacts_by_type("ModelEvaluation")
+    accuracy = None
+    if evaluations:
+        newest = max(evaluations, key=lambda a: a.id)
+        prop = newest.custom_properties.get("metric/Overall/binary_accuracy")
+        accuracy = prop.double_value if prop is not None else None
+    _, outcomes = run_outcomes(gateway, DAG_ID, "cold")
+    return accuracy, {o.component_id: o.state for o in outcomes}
+
+
+def run_variant(
+    name: str, settings: Mapping[str, str], workdir: Path, extra_env: Mapping[str, str]
+) -> VariantResult:
+    root = workdir / name
+    dags = root / "dags"
+    shutil.copytree(REPO / "dags", dags, ignore=shutil.ignore_patterns("__pycache__"))
+    (dags / f"{WARMUP_DAG_ID}.py").write_text(WARMUP_DAG)
+    pipelines = root / "pipelines"
+    serving = root / "serving_model"
+    env = bench_env(
+        AIRFLOW_TFX_PIPELINE_ROOT_BASE=str(pipelines), TAXI_SERVING_MODEL_DIR=str(serving), **extra_env
+    )
+    env.update(settings)
+    stack = AirflowStack(root / "airflow_home", dags, env)
+    started = time.time()
+    stack.start()
+    try:
+        stack.wait_for_dag(DAG_ID)
+        stack.wait_for_dag(WARMUP_DAG_ID)
+        startup = time.time() - started
+        sampler = StackMemorySampler([p.pid for p in stack.processes.values()])
+        sampler.start()
+        sampler.set_phase("warmup")
+        warm_started = time.time()
+        warm = stack.run_dag(WARMUP_DAG_ID, "warmup", LOGICAL_DATE)
+        warmup = time.time() - warm_started
+        if warm.state != "success":
+            raise SystemExit(f"warm-up run ended {warm.state}; see {stack.log_dir}")
+        print(f"  [{name}] deployment up in {startup:.1f} s, warm-up run {warmup:.1f} s", flush=True)
+        cold = _phase(stack, sampler, "cold", rerun=False)
+        print(f"  [{name}] cold: span {cold.span_s:.1f} s (wall {cold.wall_s:.1f} s)", flush=True)
+        cached = _phase(stack, sampler, "cached", rerun=True)
+        print(f"  [{name}] cached: span {cached.span_s:.1f} s (wall {cached.wall_s:.1f} s)", flush=True)
+        sampler.stop()
+    finally:
+        stack.stop()
+    accuracy, states = _mlmd_facts(pipelines / DAG_ID)
+    versions = [p for p in serving.iterdir() if p.is_dir() and p.name.isdigit()] if serving.exists() else []
+    return VariantResult(
+        name, startup, warmup, cold, cached, accuracy, len(versions), states, sampler.phases["warmup"]
+    )
+
+
+def _task_peak(phase: PhaseResult, task_id: str, measure: str) -> float | None:
+    """A task's peak memory, or None when the task ended between two samples (0.5 s apart)."""
+    peak = phase.memory.tasks.get(phase.run.tasks[task_id].ti_id)
+    return None if peak is None else float(getattr(peak, measure))
+
+
+def report(
+    args: argparse.Namespace,
+    results: Mapping[str, Sequence[VariantResult]],
+    machine: Mapping[str, str],
+    started: str,
+) -> str:
+    names = list(results)
+    lines = [
+        section_header(
+            "Taxi pipeline under a real scheduler (LocalExecutor): cold and cached",
+            invoked_command("bench.scheduler_pipeline", args.argv),
+            machine,
+            started,
+        ),
+        f"- versions: {package_versions(['apache-airflow', 'tensorflow', 'tensorflow-data-validation'])}",
+        f"- pipeline: `dags/taxi_pipeline.py`, all 11 components (+2 resolvers), {args.train_steps} train / "
+        f"{args.eval_steps} eval steps; deployment: `airflow api-server` + `scheduler` (LocalExecutor) + "
+        "`dag-processor`, SQLite Airflow DB and MLMD, fresh for every variant and repetition",
+        "- run s = first task start -> last task end (Airflow DB); cached = the same run cleared and run "
+        "again; memory polled every 0.5 s (RSS counts shared pages in every process, PSS divides them)",
+        f"- TFX 1.21 reference: cold {TFX_COLD_S[0]:.0f}-{TFX_COLD_S[1]:.0f} s, cached {TFX_CACHED_S:.0f} s, "
+        f"{TFX_PEAK_GB} GB largest process, binary accuracy {TFX_ACCURACY}",
+        "",
+        "Variants:",
+        "",
+    ]
+    lines += [f"- `{name}`: {VARIANTS[name][1]}" for name in names]
+    rows = []
+    for name in names:
+        rs = results[name]
+        rows.append(
+            [
+                f"`{name}`",
+                Summary.of([r.cold.span_s for r in rs]).fmt(1),
+                Summary.of([r.cold.span_s / TFX_COLD_S[0] for r in rs]).fmt(2),
+                Summary.of([r.cached.span_s for r in rs]).fmt(1),
+                Summary.of([r.cold.memory.largest_process_rss_mb / 1024 for r in rs]).fmt(2),
+                Summary.of([r.cold.memory.total.pss_mb / 1024 for r in rs]).fmt(2),
+                Summary.of([r.accuracy for r in rs]).fmt(3),
+                ", ".join(str(r.pushed_versions) for r in rs),
+                Summary.of([r.startup_s for r in rs]).fmt(1),
+                Summary.of([r.warmup_s for r in rs]).fmt(1),
+            ]
+        )
+    lines += [
+        "",
+        markdown_table(
+            [
+                "variant",
+                "cold run s",
+                "cold / TFX 79 s",
+                "cached run s",
+                "largest process GB (RSS)",
+                "deployment peak GB (PSS)",
+                "binary accuracy",
+                "pushed versions",
+                "deployment start s",
+                "warm-up run s",
+            ],
+            rows,
+        ),
+    ]
+    for name in names:
+        rs = results[name]
+        task_ids = sorted(rs[0].cold.run.tasks, key=lambda t: rs[0].cold.run.tasks[t].start or 0)
+        task_rows = []
+        for task_id in task_ids:
+
+            def values(pick: object, rs: Sequence[VariantResult] = rs, task_id: str = task_id) -> str:
+                return Summary.of([pick(r, task_id) for r in rs]).fmt(1)  # type: ignore[operator]
+
+            task_rows.append(
+                [
+                    f"`{task_id}`",
+                    values(lambda r, t: r.cold.run.tasks[t].duration_s),
+                    values(lambda r, t: r.cold.provider_s.get(t)),
+                    values(lambda r, t: r.cold.run.tasks[t].queue_wait_s),
+                    values(lambda r, t: _task_peak(r.cold, t, "rss_mb")),
+                    values(lambda r, t: _task_peak(r.cold, t, "pss_mb")),
+                    values(lambda r, t: r.cached.run.tasks[t].duration_s),
+                    values(lambda r, t: _task_peak(r.cached, t, "rss_mb")),
+                    rs[-1].cached_states.get(task_id, "-"),
+                ]
+            )
+        lines += [
+            "",
+            f"Per task, variant `{name}` (task s = the task instance's start -> end; provider s = the "
+            "launcher's own `executed in`, the rest is Airflow's task start-up and imports; n/a memory = "
+            "the task ended between two samples; resolvers re-resolve on every run, so they are COMPLETE):",
+            "",
+            markdown_table(
+                [
+                    "task",
+                    "cold task s",
+                    "cold provider s",
+                    "cold queue wait s",
+                    "cold peak RSS MB",
+                    "cold peak PSS MB",
+                    "cached task s",
+                    "cached peak RSS MB",
+                    "cached MLMD state",
+                ],
+                task_rows,
+            ),
+        ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--variants", default="default,fork,forkserver,preload,preload-serial")
+    parser.add_argument("--reps", type=int, default=1)
+    parser.add_argument("--train-steps", type=int, default=1000, help="TFX's taxi example trains 1000 steps")
+    parser.add_argument("--eval-steps", type=int, default=150, help="TFX's taxi example evaluates 150 steps")
+    parser.add_argument("--keep", action="store_true", help="keep the deployments' directories and logs")
+    parser.add_argument("--no-results", action="store_true", help="do not update bench/RESULTS.md")
+    args = parser.parse_args(argv)
+    args.argv = argv
+    names = [n.strip() for n in args.variants.split(",") if n.strip()]
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        raise SystemExit(f"unknown variants {unknown}; choose among {sorted(VARIANTS)}")
+
+    machine, started = machine_info(), now_utc()
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="scheduler-pipeline-", dir=OUT_DIR))
+    extra_env = {"TAXI_TRAIN_STEPS": str(args.train_steps), "TAXI_EVAL_STEPS": str(args.eval_steps)}
+    results: dict[str, list[VariantResult]] = {n: [] for n in names}
+    try:
+        for rep in range(args.reps):
+            for name in names:  # the variants alternate within each repetition
+                print(f"rep {rep + 1}/{args.reps}, variant {name}", flush=True)
+                results[name].append(run_variant(name, VARIANTS[name][0], workdir / f"rep{rep}", extra_env))
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"kept {workdir}")
+    body = report(args, results, machine, started)
+    print()
+    print(body)
+    if not args.no_results:
+        update_results("scheduler_pipeline", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,94 @@
+"""A pipeline under a real deployment: api-server, scheduler (LocalExecutor), dag-processor.
+
+``dag.test()`` runs every task in one process; a deployment forks a process per task, passes
+XComs through the execution API and parses the DAG file in each task. This runs a small
+pipeline that way, with the configuration the README recommends (forkserver workers that
+preload TensorFlow & co. through ``airflow_tfx_provider.preload``), then clears the run so
+that every task runs again and reuses its cached outputs.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from airflow_tfx_provider.metadata.config import MetadataConfig
+from airflow_tfx_provider.metadata.report import run_outcomes
+from airflow_tfx_provider.metadata.store import MetadataGateway
+from bench.airflow_stack import AirflowStack
+from bench.scheduler_pipeline import PRELOAD
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.integration
+
+DAG_SOURCE = """
+import datetime as dt
+
+from airflow_tfx_provider.dag_factory import create_pipeline_dag
+from airflow_tfx_provider.operators import (
+    CsvExampleGenOperator, ExampleValidatorOperator, SchemaGenOperator, StatisticsGenOperator,
+)
+
+example_gen = CsvExampleGenOperator(task_id="example_gen", input_base={input_base!r})
+statistics_gen = StatisticsGenOperator(examples=example_gen.outputs["examples"])
+schema_gen = SchemaGenOperator(statistics=statistics_gen.outputs["statistics"])
+example_validator = ExampleValidatorOperator(
+    statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
+)
+dag = create_pipeline_dag(
+    dag_id="deployed", components=[example_gen, statistics_gen, schema_gen, example_validator],
+    pipeline_root={root!r}, schedule="@daily", start_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+)
+"""
+TASKS = {"example_gen", "statistics_gen", "schema_gen", "example_validator"}
+PRELOAD_SETTINGS = {
+    "AIRFLOW__CORE__MP_START_METHOD": "forkserver",
+    "AIRFLOW__CORE__MP_FORKSERVER_PRELOAD": PRELOAD,
+    "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.1",
+}
+
+
+def _outcomes(root: Path) -> list[tuple[str, str]]:
+    """(component id, MLMD execution state) of each execution of the run, oldest first."""
+    gateway = MetadataGateway.connect(MetadataConfig.sqlite_under(str(root)))
+    _, outcomes = run_outcomes(gateway, "deployed", "first")
+    return [(o.component_id, o.state) for o in outcomes]
+
+
+def test_pipeline_runs_and_caches_under_the_scheduler(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    lines = (REPO / "dags" / "data" / "taxi" / "data.csv").read_text().splitlines()[:400]
+    (data / "data.csv").write_text("\n".join(lines) + "\n")
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    root = tmp_path / "pipeline"
+    (dags / "deployed.py").write_text(
+        textwrap.dedent(DAG_SOURCE.format(input_base=str(data), root=str(root)))
+    )
+    shutil.copy(REPO / "dags" / ".airflowignore", dags / ".airflowignore")
+
+    with AirflowStack(tmp_path / "home", dags, PRELOAD_SETTINGS) as stack:
+        stack.wait_for_dag("deployed")
+        first = stack.run_dag("deployed", "first", "2024-01-01T00:00:00+00:00", timeout=600)
+        assert first.state == "success", {t.task_id: t.state for t in first.tasks.values()}
+        assert set(first.tasks) == TASKS
+        assert "imported 10 modules" in (stack.log_dir / "scheduler.log").read_text(errors="replace")
+        executed = stack.task_log("deployed", "first", "statistics_gen")
+        assert "StatisticsGen executed in" in executed
+
+        again = stack.rerun_dag("deployed", "first", "2024-01-01T00:00:00+00:00", timeout=600)
+        assert again.state == "success"
+        assert {t.try_number for t in again.tasks.values()} == {2}
+        cached = stack.task_log("deployed", "first", "statistics_gen", try_number=2)
+        assert "reused cached outputs" in cached
+
+    outcomes = _outcomes(root)  # the first run's executions, then the cleared run's
+    assert len(outcomes) == 2 * len(TASKS)
+    assert {c for c, _ in outcomes[: len(TASKS)]} == TASKS
+    assert {s for _, s in outcomes[: len(TASKS)]} == {"COMPLETE"}
+    assert {c for c, _ in outcomes[len(TASKS) :]} == TASKS
+    assert {s for _, s in outcomes[len(TASKS) :]} == {"CACHED"}
