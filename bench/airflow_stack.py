@@ -13,6 +13,7 @@ Airflow and its own process stays small.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import signal
@@ -164,6 +165,11 @@ class AirflowStack:
         self._wait(self._api_healthy, timeout, "the api-server to answer /api/v2/monitor/health")
 
     def stop(self, timeout: float = 60) -> None:
+        """SIGTERM each service's process group, then SIGKILL whatever is left in it.
+
+        The forkserver's LocalExecutor workers outlive a stopped scheduler (they are the
+        forkserver's children, not the scheduler's), so the group is always swept at the end.
+        """
         for proc in self.processes.values():
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -172,8 +178,11 @@ class AirflowStack:
             try:
                 proc.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
+                pass
+        for proc in self.processes.values():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            proc.wait()
         self.processes.clear()
 
     def _check_alive(self) -> None:

@@ -1,4 +1,5 @@
-"""Run every benchmark in turn: import time, cold vs cached demo, StatisticsGen (1M rows).
+"""Run every benchmark in turn: import time, cold vs cached demo, the taxi pipeline under a real
+scheduler, StatisticsGen and Transform (1M rows).
 
     python -m bench.run_all                  # what `make bench` runs
     python -m bench.run_all --rows 20000     # quicker StatisticsGen run on less data
@@ -12,7 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import demo_cached, import_time, statistics_gen, transform
+from bench import demo_cached, import_time, scheduler_pipeline, statistics_gen, transform
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,10 +26,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--import-reps", type=int, default=15)
     parser.add_argument("--demo-reps", type=int, default=3)
     parser.add_argument("--stats-reps", type=int, default=3)
+    parser.add_argument("--scheduler-reps", type=int, default=2)
     parser.add_argument(
         "--direct-modes", default="direct,direct-1p", help="direct variants of the StatisticsGen benchmark"
     )
-    parser.add_argument("--only", default="", help="comma list among import_time,demo_cached,statistics_gen")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma list among import_time,demo_cached,scheduler_pipeline,statistics_gen,transform",
+    )
     parser.add_argument("--no-results", action="store_true", help="do not update bench/RESULTS.md")
     args = parser.parse_args(argv)
 
@@ -36,6 +42,10 @@ def main(argv: list[str] | None = None) -> None:
     steps = [
         ("import_time", lambda: import_time.main(["--reps", str(args.import_reps), *extra])),
         ("demo_cached", lambda: demo_cached.main(["--reps", str(args.demo_reps), *extra])),
+        (
+            "scheduler_pipeline",
+            lambda: scheduler_pipeline.main(["--reps", str(args.scheduler_reps), *extra]),
+        ),
         (
             "statistics_gen",
             lambda: statistics_gen.main(

@@ -68,6 +68,11 @@ FAST_LOOP = {"AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.1"}
 VARIANTS: dict[str, tuple[dict[str, str], str]] = {
     "default": ({}, "Airflow defaults: `fork` start method (Python 3.11 on Linux), scheduler idle sleep 1 s"),
     "fork": (dict(FAST_LOOP), "`fork`, `[scheduler] scheduler_idle_sleep_time = 0.1`"),
+    "fork-nopyc": (
+        {**FAST_LOOP, "PYTHONPYCACHEPREFIX": "/nonexistent-pycache", "PYTHONDONTWRITEBYTECODE": "1"},
+        "as `fork`, but without `.pyc` files (what an install without `--compile-bytecode` gives "
+        "where `PYTHONDONTWRITEBYTECODE` is set): every process compiles the sources it imports",
+    ),
     "forkserver": (
         {**FAST_LOOP, "AIRFLOW__CORE__MP_START_METHOD": "forkserver"},
         "`[core] mp_start_method = forkserver`, no preload, idle sleep 0.1",
@@ -338,7 +343,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--variants", default="default,fork,forkserver,preload,preload-serial")
+    parser.add_argument("--variants", default="default,fork,fork-nopyc,forkserver,preload,preload-serial")
     parser.add_argument("--reps", type=int, default=1)
     parser.add_argument("--train-steps", type=int, default=1000, help="TFX's taxi example trains 1000 steps")
     parser.add_argument("--eval-steps", type=int, default=150, help="TFX's taxi example evaluates 150 steps")
