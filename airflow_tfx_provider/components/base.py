@@ -50,11 +50,17 @@ class OutputSpec:
 
 @dataclass(frozen=True)
 class Parameter:
-    """A component parameter. ``module_file`` parameters are content-hashed for caching."""
+    """A component parameter.
+
+    ``module_file`` parameters (a path) and ``function_path`` parameters (a dotted path such
+    as ``"my_pkg.model.run_fn"``) are content-hashed for caching: editing the code they name
+    invalidates the cache.
+    """
 
     default: Any = REQUIRED
     doc: str = ""
     module_file: bool = False
+    function_path: bool = False
 
     @property
     def required(self) -> bool:

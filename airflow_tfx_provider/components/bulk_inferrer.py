@@ -60,7 +60,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from airflow_tfx_provider.components import example_io, tfdv_io
+from airflow_tfx_provider.components import example_io, model_io, tfdv_io
 from airflow_tfx_provider.components.base import (
     ComponentSpec,
     ExecutionInfo,
@@ -72,7 +72,6 @@ from airflow_tfx_provider.components.base import (
 )
 from airflow_tfx_provider.components.beam_support import make_pipeline
 from airflow_tfx_provider.components.blessing import refusal
-from airflow_tfx_provider.components.pusher import serving_model_path
 from airflow_tfx_provider.exceptions import (
     ComponentSkipped,
     ExecutorError,
@@ -482,7 +481,7 @@ def run_bulk_inferrer(inputs: Inputs, outputs: Outputs, params: dict[str, Any], 
     example_spec = output_example_spec_value(params.get("output_example_spec"))
     out_key = "inference_result" if example_spec is None else "output_examples"
     target = tfdv_io.single_output(outputs, out_key)
-    model_path = serving_model_path(model)
+    model_path = model_io.saved_model_dir(model, "BulkInferrer")
     signatures, tags = model_spec_values(params.get("model_spec"))
     methods = check_signatures(model_path, signatures, tags, example_spec)
     splits = selected_splits(examples, data_spec_splits(params.get("data_spec")))

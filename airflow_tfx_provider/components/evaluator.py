@@ -34,13 +34,12 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from airflow_tfx_provider.components import blessing as blessing_io
 from airflow_tfx_provider.components import eval_config as eval_config_io
-from airflow_tfx_provider.components import example_io, tfdv_io
+from airflow_tfx_provider.components import example_io, model_io, tfdv_io
 from airflow_tfx_provider.components.base import (
     ComponentSpec,
     ExecutionInfo,
@@ -62,7 +61,6 @@ log = logging.getLogger(__name__)
 _NAME = "Evaluator"
 _TELEMETRY = ["airflow_tfx_provider", "Evaluator"]
 
-SERVING_MODEL_DIR = "Format-Serving"
 #: Headline metrics of at most this many slices go into MLMD custom properties.
 MAX_SLICES_IN_PROPERTIES = 50
 METRIC_PROPERTY_PREFIX = "metric/"
@@ -94,24 +92,6 @@ def example_splits(params: Mapping[str, Any]) -> list[str]:
 
 
 # --- models -----------------------------------------------------------------------------------
-def serving_model_path(model: ArtifactRef, role: str = "model") -> str:
-    """``<uri>/Format-Serving``; ``InvalidInputDataError`` naming the path if it holds no SavedModel."""
-    import tensorflow as tf
-
-    path = os.path.join(model.uri, SERVING_MODEL_DIR)
-    if not any(tf.io.gfile.exists(os.path.join(path, f)) for f in ("saved_model.pb", "saved_model.pbtxt")):
-        found = (
-            f"the folder holds {sorted(tf.io.gfile.listdir(path))}"
-            if tf.io.gfile.isdir(path)
-            else "no such folder"
-        )
-        raise InvalidInputDataError(
-            f"{_NAME}: {role} artifact {model.mlmd_id} has no SavedModel at {path} "
-            f"(no saved_model.pb; {found})"
-        )
-    return path
-
-
 def count_change_thresholds(config: tfma.EvalConfig) -> int:
     """How many change thresholds ``config`` sets (all kinds: metric, per-slice, cross-slice, spec)."""
 
@@ -341,9 +321,9 @@ def run_evaluator(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info
         eval_config_io.parse_eval_config(params.get("eval_config"), _NAME), baseline is not None
     )
     check_metrics(config)
-    paths = {False: serving_model_path(model)}
+    paths = {False: model_io.saved_model_dir(model, _NAME)}
     if baseline is not None:
-        paths[True] = serving_model_path(baseline, "baseline_model")
+        paths[True] = model_io.saved_model_dir(baseline, _NAME, "baseline_model")
     splits = example_splits(params)
     known = examples.split_names
     missing = [s for s in splits if known and s not in known]

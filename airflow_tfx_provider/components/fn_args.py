@@ -28,7 +28,7 @@ from airflow_tfx_provider.compat import (
     import_keras_tuner,
     make_data_accessor,
 )
-from airflow_tfx_provider.components import example_io, tfdv_io
+from airflow_tfx_provider.components import example_io, model_io, tfdv_io
 from airflow_tfx_provider.components.base import Inputs, Parameter
 from airflow_tfx_provider.components.user_module import UserFunction, resolve_user_function
 from airflow_tfx_provider.exceptions import InvalidInputDataError, PipelineDefinitionError
@@ -36,21 +36,8 @@ from airflow_tfx_provider.types import ArtifactRef
 
 log = logging.getLogger(__name__)
 
-SERVING_MODEL_DIR = "Format-Serving"
-EVAL_MODEL_DIR = "Format-TFMA"
-SAVED_MODEL_FILE = "saved_model.pb"
 BEST_HYPERPARAMETERS_FILE = "best_hyperparameters.txt"
 TUNER_RESULTS_FILE = "tuner_results.json"
-
-
-def serving_model_dir(model: ArtifactRef) -> str:
-    """``<model uri>/Format-Serving``: where the SavedModel of a Model artifact lives."""
-    return os.path.join(model.uri, SERVING_MODEL_DIR)
-
-
-def eval_model_dir(model: ArtifactRef) -> str:
-    """``<model uri>/Format-TFMA`` (TFX's eval model folder; unused by Keras models)."""
-    return os.path.join(model.uri, EVAL_MODEL_DIR)
 
 
 # --- parameters ------------------------------------------------------------------------------
@@ -60,7 +47,11 @@ def user_fn_parameters(fn_name: str, what: str) -> dict[str, Parameter]:
         "module_file": Parameter(
             None, f"path of a Python module file defining {fn_name}(fn_args) ({what})", module_file=True
         ),
-        fn_name: Parameter(None, f"dotted path of {fn_name}, e.g. 'my_pkg.model.{fn_name}' (or module_file)"),
+        fn_name: Parameter(
+            None,
+            f"dotted path of {fn_name}, e.g. 'my_pkg.model.{fn_name}' (or module_file)",
+            function_path=True,
+        ),
         "train_args": Parameter(
             None, '{"splits": [...], "num_steps": N}: training splits (default ["train"]) and steps'
         ),
@@ -171,17 +162,6 @@ def _split_patterns(examples: ArtifactRef, splits: list[str], name: str) -> list
     return patterns
 
 
-def base_model_path(base_model: ArtifactRef) -> str:
-    """The SavedModel folder of a Model artifact (``<uri>/Format-Serving``); must exist."""
-    path = serving_model_dir(base_model)
-    if not os.path.isfile(os.path.join(path, SAVED_MODEL_FILE)):
-        raise InvalidInputDataError(
-            f"base_model: Model artifact {base_model.mlmd_id} ({base_model.uri}) has no SavedModel "
-            f"({os.path.join(path, SAVED_MODEL_FILE)} is missing)"
-        )
-    return path
-
-
 def read_hyperparameters(hyperparameters: ArtifactRef) -> dict[str, Any]:
     """The JSON object in a HyperParameters artifact (``best_hyperparameters.txt``, TFX's file).
 
@@ -242,7 +222,9 @@ def build_fn_args(inputs: Inputs, params: Mapping[str, Any], *, working_dir: str
         schema_path=schema_path,
         transform_graph_path=transform_graph.uri if transform_graph is not None else None,
         data_accessor=make_data_accessor(),
-        base_model=base_model_path(base_model) if base_model is not None else None,
+        base_model=model_io.saved_model_dir(base_model, component, "base_model")
+        if base_model is not None
+        else None,
         hyperparameters=read_hyperparameters(hyperparameters) if hyperparameters is not None else None,
         custom_config=dict(custom_config) if custom_config is not None else None,
     )

@@ -80,6 +80,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from airflow_tfx_provider.components import model_io
 from airflow_tfx_provider.components.base import (
     ComponentSpec,
     ExecutionInfo,
@@ -91,7 +92,6 @@ from airflow_tfx_provider.components.base import (
 )
 from airflow_tfx_provider.components.blessing import write_blessing
 from airflow_tfx_provider.components.example_io import split_files
-from airflow_tfx_provider.components.pusher import serving_model_path
 from airflow_tfx_provider.exceptions import InvalidInputDataError, PipelineDefinitionError
 from airflow_tfx_provider.types import EXAMPLES, INFRA_BLESSING, MODEL, ArtifactRef
 
@@ -617,7 +617,7 @@ def validate(
 ) -> tuple[bool, str]:
     """(blessed, reason) for one model under one plan."""
     try:
-        model_path = serving_model_path(model)
+        model_path = model_io.saved_model_dir(model, "InfraValidator")
     except InvalidInputDataError as err:
         return False, str(err)
     records: list[bytes] = []

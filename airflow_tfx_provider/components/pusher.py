@@ -20,6 +20,7 @@ import time
 import uuid
 from typing import Any
 
+from airflow_tfx_provider.components import model_io
 from airflow_tfx_provider.components.base import (
     ComponentSpec,
     ExecutionInfo,
@@ -30,24 +31,13 @@ from airflow_tfx_provider.components.base import (
     Parameter,
 )
 from airflow_tfx_provider.components.blessing import refusal
-from airflow_tfx_provider.exceptions import InvalidInputDataError, PipelineDefinitionError
+from airflow_tfx_provider.exceptions import PipelineDefinitionError
 from airflow_tfx_provider.types import INFRA_BLESSING, MODEL, MODEL_BLESSING, PUSHED_MODEL, ArtifactRef
 
 log = logging.getLogger(__name__)
 
-SERVING_DIR = "Format-Serving"
 RECORDS_DIR = ".push_records"
 PUSH_RECORD_FILE = "push_record.json"
-
-
-def serving_model_path(model: ArtifactRef) -> str:
-    """Where a Model artifact keeps its SavedModel; an error if there is none."""
-    path = os.path.join(model.uri, SERVING_DIR)
-    if not os.path.isfile(os.path.join(path, "saved_model.pb")) and not os.path.isfile(
-        os.path.join(path, "saved_model.pbtxt")
-    ):
-        raise InvalidInputDataError(f"Model #{model.mlmd_id}: no SavedModel at {path}")
-    return path
 
 
 def base_directory(params: dict[str, Any]) -> str:
@@ -114,7 +104,7 @@ def run_executor(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info:
     validate_parameters(params)
     [model] = inputs["model"]
     [pushed] = outputs["pushed_model"]
-    source = serving_model_path(model)
+    source = model_io.saved_model_dir(model, "Pusher")
     base = base_directory(params)
     os.makedirs(os.path.join(base, RECORDS_DIR), exist_ok=True)
 

@@ -35,7 +35,7 @@ from typing import Any
 
 from airflow_tfx_provider.compat import FnArgs
 from airflow_tfx_provider.components import fn_args as fn_args_lib
-from airflow_tfx_provider.components import tfdv_io
+from airflow_tfx_provider.components import model_io, tfdv_io
 from airflow_tfx_provider.components.base import (
     ComponentSpec,
     ExecutionInfo,
@@ -63,8 +63,8 @@ def run_trainer(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: 
     model_run = tfdv_io.single_output(outputs, "model_run")
     run_fn = fn_args_lib.load_user_function(params, "run_fn")
     fn_args = fn_args_lib.build_fn_args(inputs, params, working_dir=model.uri, component="Trainer")
-    fn_args.serving_model_dir = fn_args_lib.serving_model_dir(model)
-    fn_args.eval_model_dir = fn_args_lib.eval_model_dir(model)
+    fn_args.serving_model_dir = model_io.serving_model_dir(model)
+    fn_args.eval_model_dir = model_io.eval_model_dir(model)
     fn_args.model_run_dir = model_run.uri
 
     log.info("training with %s from %s\n%s", run_fn.name, run_fn.source, fn_args_lib.describe(fn_args))
@@ -72,7 +72,7 @@ def run_trainer(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: 
     run_fn(fn_args)
     seconds = time.monotonic() - started
 
-    saved_model = os.path.join(fn_args.serving_model_dir, fn_args_lib.SAVED_MODEL_FILE)
+    saved_model = os.path.join(fn_args.serving_model_dir, model_io.SAVED_MODEL_FILES[0])
     if not os.path.isfile(saved_model):
         written = sorted(os.listdir(model.uri)) if os.path.isdir(model.uri) else []
         raise UserCodeError(
@@ -105,7 +105,7 @@ def _write_run_summary(folder: str, name: str, source: str, fn_args: FnArgs, sec
         "base_model": fn_args.base_model,
         "hyperparameters": fn_args.hyperparameters,
         "custom_config": fn_args.custom_config,
-        "serving_model_dir": fn_args_lib.SERVING_MODEL_DIR,
+        "serving_model_dir": model_io.SERVING_MODEL_DIR,
         "seconds": round(seconds, 3),
     }
     os.makedirs(folder, exist_ok=True)

@@ -816,7 +816,9 @@ TransformSpec = ComponentSpec(
     },
     parameters={
         "module_file": Parameter(None, "path of a Python file defining preprocessing_fn", module_file=True),
-        "preprocessing_fn": Parameter(None, "dotted path of preprocessing_fn (instead of module_file)"),
+        "preprocessing_fn": Parameter(
+            None, "dotted path of preprocessing_fn (instead of module_file)", function_path=True
+        ),
         "custom_config": Parameter(None, "JSON-able dict passed to preprocessing_fn(inputs, custom_config)"),
         "splits_config": Parameter(
             None, "{'analyze': [...], 'transform': [...]}; None = analyze 'train', transform all splits"

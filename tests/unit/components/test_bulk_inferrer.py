@@ -141,7 +141,10 @@ def test_gate_refuses_an_unblessed_model_and_accepts_a_blessed_one(tmp_path):
 def test_bad_model_path_and_unknown_split_are_reported(setup, run_component, tmp_path):
     _root, examples, model = setup
     empty_model = ArtifactRef(type="Model", uri=str(tmp_path / "no_model"), mlmd_id=77)
-    with pytest.raises(InvalidInputDataError, match=r"Model #77: no SavedModel at .*no_model/Format-Serving"):
+    with pytest.raises(
+        InvalidInputDataError,
+        match=r"BulkInferrer: model artifact 77 has no SavedModel at .*no_model/Format-Serving",
+    ):
         run_component(BulkInferrerSpec, tmp_path, {"examples": examples, "model": empty_model})
     with pytest.raises(InvalidInputDataError, match=r"\['test'\].*it has \['train', 'eval'\]"):
         run_component(
