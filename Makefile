@@ -49,8 +49,8 @@ demo: setup
 # the settings bench/scheduler_pipeline.py found fastest: forkserver workers that preload
 # TensorFlow & co., and a scheduler that re-checks dependencies every 0.1 s. UI on
 # http://localhost:8080 (no login); unpause or trigger taxi_pipeline there. Ctrl-C stops it.
-SERVE_SETTINGS := AIRFLOW__CORE__MP_START_METHOD=forkserver \
-	AIRFLOW__CORE__MP_FORKSERVER_PRELOAD=airflow,airflow.executors.local_executor,airflow_tfx_provider.preload \
+SERVE_SETTINGS := AIRFLOW__SCHEDULER__MP_START_METHOD=forkserver \
+	AIRFLOW__SCHEDULER__MP_FORKSERVER_PRELOAD=airflow,airflow.executors.local_executor,airflow_tfx_provider.preload \
 	AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME=0.1 \
 	AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True
 serve: setup

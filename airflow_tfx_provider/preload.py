@@ -7,7 +7,7 @@ Airflow 3.3's
 
 .. code-block:: ini
 
-    [core]
+    [scheduler]
     mp_start_method = forkserver
     mp_forkserver_preload = airflow,airflow.executors.local_executor,airflow_tfx_provider.preload
 

@@ -74,22 +74,22 @@ VARIANTS: dict[str, tuple[dict[str, str], str]] = {
         "where `PYTHONDONTWRITEBYTECODE` is set): every process compiles the sources it imports",
     ),
     "forkserver": (
-        {**FAST_LOOP, "AIRFLOW__CORE__MP_START_METHOD": "forkserver"},
-        "`[core] mp_start_method = forkserver`, no preload, idle sleep 0.1",
+        {**FAST_LOOP, "AIRFLOW__SCHEDULER__MP_START_METHOD": "forkserver"},
+        "`[scheduler] mp_start_method = forkserver`, no preload, idle sleep 0.1",
     ),
     "preload": (
         {
             **FAST_LOOP,
-            "AIRFLOW__CORE__MP_START_METHOD": "forkserver",
-            "AIRFLOW__CORE__MP_FORKSERVER_PRELOAD": PRELOAD,
+            "AIRFLOW__SCHEDULER__MP_START_METHOD": "forkserver",
+            "AIRFLOW__SCHEDULER__MP_FORKSERVER_PRELOAD": PRELOAD,
         },
-        f"`forkserver` + `[core] mp_forkserver_preload = {PRELOAD}`, idle sleep 0.1",
+        f"`forkserver` + `[scheduler] mp_forkserver_preload = {PRELOAD}`, idle sleep 0.1",
     ),
     "preload-serial": (
         {
             **FAST_LOOP,
-            "AIRFLOW__CORE__MP_START_METHOD": "forkserver",
-            "AIRFLOW__CORE__MP_FORKSERVER_PRELOAD": PRELOAD,
+            "AIRFLOW__SCHEDULER__MP_START_METHOD": "forkserver",
+            "AIRFLOW__SCHEDULER__MP_FORKSERVER_PRELOAD": PRELOAD,
             "AIRFLOW__CORE__PARALLELISM": "1",
         },
         "as `preload`, but `[core] parallelism = 1`: no parallel branches",

@@ -45,8 +45,8 @@ dag = create_pipeline_dag(
 """
 TASKS = {"example_gen", "statistics_gen", "schema_gen", "example_validator"}
 PRELOAD_SETTINGS = {
-    "AIRFLOW__CORE__MP_START_METHOD": "forkserver",
-    "AIRFLOW__CORE__MP_FORKSERVER_PRELOAD": PRELOAD,
+    "AIRFLOW__SCHEDULER__MP_START_METHOD": "forkserver",
+    "AIRFLOW__SCHEDULER__MP_FORKSERVER_PRELOAD": PRELOAD,
     "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.1",
 }
 
