@@ -52,7 +52,7 @@ from bench.common import (
     section_header,
     update_results,
 )
-from bench.stack_memory import PhaseMemory, StackMemorySampler
+from bench.stack_memory import TASK_TITLE_PREFIX, PhaseMemory, StackMemorySampler
 
 DAG_ID = "taxi_pipeline"
 WARMUP_DAG_ID = "warmup_noop"
@@ -138,7 +138,6 @@ class VariantResult:
     accuracy: float | None
     pushed_versions: int
     cached_states: dict[str, str]
-    warmup_memory: PhaseMemory
 
 
 def _provider_times(stack: AirflowStack, run: RunTiming) -> dict[str, float]:
@@ -204,7 +203,6 @@ def run_variant(
         startup = time.time() - started
         sampler = StackMemorySampler([p.pid for p in stack.processes.values()])
         sampler.start()
-        sampler.set_phase("warmup")
         warm_started = time.time()
         warm = stack.run_dag(WARMUP_DAG_ID, "warmup", LOGICAL_DATE)
         warmup = time.time() - warm_started
@@ -220,9 +218,16 @@ def run_variant(
         stack.stop()
     accuracy, states = _mlmd_facts(pipelines / DAG_ID)
     versions = [p for p in serving.iterdir() if p.is_dir() and p.name.isdigit()] if serving.exists() else []
-    return VariantResult(
-        name, startup, warmup, cold, cached, accuracy, len(versions), states, sampler.phases["warmup"]
-    )
+    return VariantResult(name, startup, warmup, cold, cached, accuracy, len(versions), states)
+
+
+def _largest_process(phase: PhaseResult) -> str:
+    """Which process peaked highest: a task's id for a task process, else its command line."""
+    title = phase.memory.largest_process_title
+    ti_id = title.removeprefix(TASK_TITLE_PREFIX).strip().replace("-", "")
+    owner = next((t.task_id for t in phase.run.tasks.values() if t.ti_id == ti_id), None)
+    name = f"task `{owner}`" if owner else f"`{title[:60]}`"
+    return f"{name}, {phase.memory.largest_process_rss_mb:.0f} MB RSS"
 
 
 def _task_peak(phase: PhaseResult, task_id: str, measure: str) -> float | None:
@@ -316,6 +321,10 @@ def report(
                 ]
             )
         lines += [
+            "",
+            f"Largest process in the cold runs of `{name}`: "
+            + "; ".join(_largest_process(r.cold) for r in rs)
+            + ".",
             "",
             f"Per task, variant `{name}` (task s = the task instance's start -> end; provider s = the "
             "launcher's own `executed in`, the rest is Airflow's task start-up and imports; n/a memory = "

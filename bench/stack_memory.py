@@ -43,8 +43,7 @@ class PhaseMemory:
     tasks: dict[str, Peak] = field(default_factory=lambda: defaultdict(Peak))
     total: Peak = field(default_factory=Peak)  # all processes of the deployment together
     largest_process_rss_mb: float = 0.0
-    largest_process_title: str = ""
-    samples: int = 0
+    largest_process_title: str = ""  # its command line as ps shows it (tasks: "airflow worker -- <id>")
 
 
 def _title(proc: psutil.Process) -> str:
@@ -102,13 +101,12 @@ class StackMemorySampler(threading.Thread):
         processes = self._processes()
         memory = {proc.pid: _memory(proc) for proc in processes}
         titles = {proc.pid: _title(proc) for proc in processes}
-        phase.samples += 1
         phase.total.update(sum(m[0] for m in memory.values()), sum(m[1] for m in memory.values()))
         for proc in processes:
             rss = memory[proc.pid][0]
             if rss / MB > phase.largest_process_rss_mb:
                 phase.largest_process_rss_mb = rss / MB
-                phase.largest_process_title = titles[proc.pid][:80]
+                phase.largest_process_title = titles[proc.pid]
         for proc in processes:
             title = titles[proc.pid]
             if not title.startswith(TASK_TITLE_PREFIX) or title.startswith(WORKER_TITLE_PREFIX):
