@@ -11,7 +11,7 @@ export AIRFLOW_TFX_PIPELINE_ROOT_BASE := $(CURDIR)/.airflow/tfx_pipelines
 export TF_USE_LEGACY_KERAS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup demo serve test lint bench lock clean test-services
+.PHONY: setup demo serve test test-fast lint docs bench lock clean test-services
 
 $(UV):
 	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -56,7 +56,7 @@ SERVE_SETTINGS := AIRFLOW__SCHEDULER__MP_START_METHOD=forkserver \
 serve: setup
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(SERVE_SETTINGS) $(VENV)/bin/airflow standalone
 
-# The MLMD tests against MySQL/PostgreSQL start real servers on loopback (tests/services.py);
+# The MLMD tests against MySQL/PostgreSQL start real servers on loopback (tests/harness/services.py);
 # their Debian packages are installed here when missing (as root, like CI).
 SERVER_PACKAGES := postgresql mariadb-server
 test-services:
@@ -68,10 +68,21 @@ test-services:
 test: setup lint test-services
 	$(VENV)/bin/pytest -q
 
+# The inner loop: unit tests (executors on tiny real data, specs, operators, the factory's plan,
+# the layer rules) and the import checks; no database servers, no whole-DAG runs, no scheduler,
+# and not the few unit tests that run the taxi module end to end (marked slow; make test runs them).
+test-fast: setup
+	$(VENV)/bin/pytest -q -p no:cacheprovider -n 2 -m "not slow" tests/unit tests/test_import_cost.py
+
+# Operator docstrings and the README's component tables, generated from the component specs.
+docs: $(VENV)/.installed
+	$(PY) tools/component_docs.py
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy airflow_tfx_provider
+	$(VENV)/bin/mypy airflow_tfx_provider tools dags/taxi_pipeline.py tests/dags
+	$(PY) tools/component_docs.py --check
 
 bench: setup
 	$(PY) -m bench.run_all

@@ -38,7 +38,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.airflow_stack import AirflowStack, RunTiming
 from bench.common import (
     OUT_DIR,
     REPO,
@@ -53,6 +52,7 @@ from bench.common import (
     update_results,
 )
 from bench.stack_memory import TASK_TITLE_PREFIX, PhaseMemory, StackMemorySampler
+from tests.harness.airflow_stack import PRELOAD, AirflowStack, RunTiming
 
 DAG_ID = "taxi_pipeline"
 WARMUP_DAG_ID = "warmup_noop"
@@ -61,7 +61,6 @@ TFX_COLD_S = (79.0, 96.0)
 TFX_CACHED_S = 21.0
 TFX_PEAK_GB = 1.1
 TFX_ACCURACY = 0.78
-PRELOAD = "airflow,airflow.executors.local_executor,airflow_tfx_provider.preload"
 FAST_LOOP = {"AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.1"}
 
 # name -> (settings, what it is)

@@ -79,19 +79,22 @@ def _emit(payload: dict[str, Any]) -> None:
 
 
 def _settings(workdir: Path, component_id: str, run_id: str, beam_args: list[str]) -> Any:
+    from airflow_tfx_provider.components.spec import ExecutionInfo
     from airflow_tfx_provider.metadata.config import MetadataConfig
-    from airflow_tfx_provider.runtime.launcher import RunSettings
+    from airflow_tfx_provider.runtime.settings import RunSettings
 
     root = str(workdir / "pipeline_root")
     return RunSettings(
-        pipeline_name=PIPELINE_NAME,
-        pipeline_root=root,
-        run_id=run_id,
-        component_id=component_id,
+        run=ExecutionInfo(
+            pipeline_name=PIPELINE_NAME,
+            pipeline_root=root,
+            run_id=run_id,
+            component_id=component_id,
+            beam_pipeline_args=tuple(beam_args),
+            temp_dir=str(workdir / "pipeline_root" / ".temp" / component_id),
+        ),
         metadata=MetadataConfig.sqlite_under(root),
         enable_cache=False,
-        beam_pipeline_args=tuple(beam_args),
-        temp_dir=str(workdir / "pipeline_root" / ".temp" / component_id),
     )
 
 
@@ -109,7 +112,7 @@ def child_prepare(args: argparse.Namespace) -> None:
 
 
 def _stats_options(args: argparse.Namespace) -> Any:
-    from airflow_tfx_provider.components.statistics_gen import build_stats_options
+    from airflow_tfx_provider.components.statistics_gen.executor import build_stats_options
 
     return build_stats_options(json.loads(args.stats_options) if args.stats_options else None)
 

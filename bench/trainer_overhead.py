@@ -32,14 +32,16 @@ def main(argv: list[str] | None = None) -> int:
     started = now_utc()
 
     from airflow_tfx_provider.compat import FnArgs, make_data_accessor
+    from airflow_tfx_provider.components._user_code.module_file import load_module_file
     from airflow_tfx_provider.components.example_gen import CsvExampleGenSpec
     from airflow_tfx_provider.components.schema_gen import SchemaGenSpec
+    from airflow_tfx_provider.components.spec import ExecutionInfo
     from airflow_tfx_provider.components.statistics_gen import StatisticsGenSpec
     from airflow_tfx_provider.components.trainer import TrainerSpec
     from airflow_tfx_provider.components.transform import TransformSpec
-    from airflow_tfx_provider.components.user_module import load_module_file
     from airflow_tfx_provider.metadata.config import MetadataConfig
-    from airflow_tfx_provider.runtime.launcher import RunSettings, launch
+    from airflow_tfx_provider.runtime.launcher import launch
+    from airflow_tfx_provider.runtime.settings import RunSettings
     from airflow_tfx_provider.types import refs_to_json
 
     root = tempfile.mkdtemp(prefix="trainer-overhead-")
@@ -47,10 +49,16 @@ def main(argv: list[str] | None = None) -> int:
 
     def settings(component: str, run: str, cache: bool = True) -> RunSettings:
         return RunSettings(
-            pipeline_name="trainer_overhead", pipeline_root=root, run_id=run, component_id=component,
-            metadata=MetadataConfig.sqlite_under(root), enable_cache=cache,
-            temp_dir=os.path.join(root, ".temp", component),
-        )  # fmt: skip
+            run=ExecutionInfo(
+                pipeline_name="trainer_overhead",
+                pipeline_root=root,
+                run_id=run,
+                component_id=component,
+                temp_dir=os.path.join(root, ".temp", component),
+            ),
+            metadata=MetadataConfig.sqlite_under(root),
+            enable_cache=cache,
+        )
 
     data = str(REPO / "dags" / "data" / "taxi")
     examples = refs_to_json(

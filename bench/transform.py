@@ -75,19 +75,22 @@ VARIANTS = ("operator", "direct")
 
 
 def _settings(workdir: Path, component_id: str, run_id: str) -> Any:
+    from airflow_tfx_provider.components.spec import ExecutionInfo
     from airflow_tfx_provider.metadata.config import MetadataConfig
-    from airflow_tfx_provider.runtime.launcher import RunSettings
+    from airflow_tfx_provider.runtime.settings import RunSettings
 
     root = str(workdir / "pipeline_root")
     return RunSettings(
-        pipeline_name=PIPELINE_NAME,
-        pipeline_root=root,
-        run_id=run_id,
-        component_id=component_id,
+        run=ExecutionInfo(
+            pipeline_name=PIPELINE_NAME,
+            pipeline_root=root,
+            run_id=run_id,
+            component_id=component_id,
+            beam_pipeline_args=(),
+            temp_dir=str(workdir / "pipeline_root" / ".temp" / component_id),
+        ),
         metadata=MetadataConfig.sqlite_under(root),
         enable_cache=False,
-        beam_pipeline_args=(),
-        temp_dir=str(workdir / "pipeline_root" / ".temp" / component_id),
     )
 
 
@@ -183,7 +186,7 @@ def child_direct(args: argparse.Namespace) -> None:
     from tensorflow_metadata.proto.v0 import schema_pb2
     from tfx_bsl.public import tfxio
 
-    from airflow_tfx_provider.components.beam_support import pipeline_args
+    from airflow_tfx_provider.components._beam import pipeline_args
 
     sys.path.insert(0, str(MODULE_FILE.parent))
     preprocessing_fn = importlib.import_module(MODULE_FILE.stem).preprocessing_fn

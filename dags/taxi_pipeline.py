@@ -43,7 +43,7 @@ from airflow_tfx_provider.operators import (
 from airflow_tfx_provider.operators.pipeline_task import default_pipeline_root
 
 DAG_ID = "taxi_pipeline"
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.dirname(os.path.realpath(__file__))  # realpath: the file may be linked into a DAGs folder
 DATA_ROOT = os.path.join(HERE, "data", "taxi")
 PREPROCESSING_MODULE = os.path.join(HERE, "taxi_module", "preprocessing.py")
 MODEL_MODULE = os.path.join(HERE, "taxi_module", "model.py")
@@ -118,23 +118,27 @@ def taxi_components() -> list[PipelineTaskOperator]:
     transform = TransformOperator(
         examples=examples, schema=schema_gen.outputs["schema"], module_file=PREPROCESSING_MODULE
     )
-    training_inputs = {
-        "examples": transform.outputs["transformed_examples"],
-        "transform_graph": transform.outputs["transform_graph"],
-        "schema": schema_gen.outputs["schema"],
-        "module_file": MODEL_MODULE,
-        "train_args": {"splits": ["train"], "num_steps": TRAIN_STEPS},
-        "eval_args": {"splits": ["eval"], "num_steps": EVAL_STEPS},
-    }
+    transformed = transform.outputs["transformed_examples"]
+    transform_graph = transform.outputs["transform_graph"]
     tuner = None
     if ENABLE_TUNER:
         tuner = TunerOperator(
-            **{**training_inputs, "train_args": {"splits": ["train"], "num_steps": max(1, TRAIN_STEPS // 4)}},
+            examples=transformed,
+            transform_graph=transform_graph,
+            schema=schema_gen.outputs["schema"],
+            module_file=MODEL_MODULE,
+            train_args={"splits": ["train"], "num_steps": max(1, TRAIN_STEPS // 4)},
+            eval_args={"splits": ["eval"], "num_steps": EVAL_STEPS},
             custom_config={"max_trials": 4},
         )
     trainer = TrainerOperator(
-        **training_inputs,
-        **({"hyperparameters": tuner.outputs["best_hyperparameters"]} if tuner else {}),
+        examples=transformed,
+        transform_graph=transform_graph,
+        schema=schema_gen.outputs["schema"],
+        hyperparameters=tuner.outputs["best_hyperparameters"] if tuner else None,
+        module_file=MODEL_MODULE,
+        train_args={"splits": ["train"], "num_steps": TRAIN_STEPS},
+        eval_args={"splits": ["eval"], "num_steps": EVAL_STEPS},
     )
     model = trainer.outputs["model"]
     baseline = ResolverOperator(task_id="latest_blessed_model", strategy="latest_blessed_model", model=model)
@@ -172,7 +176,7 @@ def taxi_components() -> list[PipelineTaskOperator]:
 
 dag = create_pipeline_dag(
     dag_id=DAG_ID,
-    components=taxi_components(),
+    components=taxi_components,
     schedule="@daily",
     start_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
     catchup=False,

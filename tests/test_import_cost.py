@@ -1,4 +1,5 @@
-"""Importing the provider and the example DAG must not load heavy ML libraries."""
+"""What DAG parsing loads: the provider, every spec and operator, the factory, the compatibility
+layer and the example DAG import no heavy ML library; the factory's plan imports no Airflow."""
 
 from __future__ import annotations
 
@@ -9,25 +10,39 @@ import sys
 from tests.conftest import REPO
 
 HEAVY = ("tensorflow", "tensorflow_data_validation", "tensorflow_transform", "tensorflow_model_analysis",
-         "apache_beam", "ml_metadata", "tfx_bsl", "pyarrow", "keras")  # fmt: skip
+         "apache_beam", "ml_metadata", "tfx_bsl", "pyarrow", "keras", "tf_keras")  # fmt: skip
+STEMS = ("example_gen", "statistics_gen", "schema_gen", "example_validator", "transform", "trainer", "tuner",
+         "evaluator", "infra_validator", "pusher", "bulk_inferrer")  # fmt: skip
 
 PROBE = """
-import json, runpy, sys
+import importlib, json, runpy, sys
 import airflow_tfx_provider, airflow_tfx_provider.operators, airflow_tfx_provider.dag_factory
-import airflow_tfx_provider.hooks.mlmd, airflow_tfx_provider.get_provider_info
+import airflow_tfx_provider.hooks.mlmd, airflow_tfx_provider.get_provider_info, airflow_tfx_provider.compat
+from airflow_tfx_provider.dag_factory import create_pipeline_dag
+for stem in sys.argv[3].split(","):
+    importlib.import_module("airflow_tfx_provider.components." + stem)
 runpy.run_path(sys.argv[1])
 print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in sys.argv[2].split(","))))
 """
 
 
-def test_provider_and_dag_file_load_no_heavy_module():
+def _loaded_by(code: str, *args: str) -> list[str]:
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, str(REPO / "dags" / "taxi_pipeline.py"), ",".join(HEAVY)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=False,
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=REPO, check=False
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    loaded: list[str] = json.loads(result.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+def test_provider_specs_and_dag_file_load_no_heavy_module():
+    loaded = _loaded_by(PROBE, str(REPO / "dags" / "taxi_pipeline.py"), ",".join(HEAVY), ",".join(STEMS))
     assert loaded == [], f"heavy modules imported at DAG parse time: {loaded[:20]}"
+
+
+def test_the_plan_loads_no_airflow():
+    code = (
+        "import json, sys; import airflow_tfx_provider.dag_factory.plan; "
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'airflow')))"
+    )
+    assert _loaded_by(code) == []

@@ -9,10 +9,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ml_metadata.proto import metadata_store_pb2
 
 SQLITE_FILE_NAME = "metadata.sqlite"
 
@@ -49,27 +45,3 @@ class MetadataConfig:
             return f"SQLite file {self.path}"
         port = f":{self.port}" if self.port else ""
         return f"{self.backend.value} database {self.database!r} at {self.user}@{self.host}{port}"
-
-    def to_proto(self) -> metadata_store_pb2.ConnectionConfig:
-        """The ``ConnectionConfig`` proto MLMD takes (imports MLMD)."""
-        from ml_metadata.proto import metadata_store_pb2
-
-        config = metadata_store_pb2.ConnectionConfig()
-        if self.backend is Backend.SQLITE:
-            config.sqlite.filename_uri = self.path
-            config.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
-        elif self.backend is Backend.MYSQL:
-            config.mysql.host = self.host
-            config.mysql.port = self.port or 3306
-            config.mysql.database = self.database
-            config.mysql.user = self.user
-            config.mysql.password = self.password
-            config.mysql.skip_db_creation = False
-        else:
-            config.postgresql.host = self.host
-            config.postgresql.port = str(self.port or 5432)
-            config.postgresql.dbname = self.database
-            config.postgresql.user = self.user
-            config.postgresql.password = self.password
-            config.postgresql.skip_db_creation = False
-        return config

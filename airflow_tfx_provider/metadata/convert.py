@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from ml_metadata.proto import metadata_store_pb2
 
 from airflow_tfx_provider.types import ArtifactRef, PropertyKind, artifact_type
-
-if TYPE_CHECKING:
-    from ml_metadata.proto import metadata_store_pb2
 
 
 def set_value(value_proto: Any, value: Any, kind: PropertyKind | None = None) -> None:

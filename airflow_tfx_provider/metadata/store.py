@@ -12,16 +12,17 @@ import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from ml_metadata import metadata_store
+from ml_metadata.proto import metadata_store_pb2
+from ml_metadata.proto import metadata_store_pb2 as pb  # short name for the many enum lookups
 
 from airflow_tfx_provider.exceptions import MetadataStoreError
 from airflow_tfx_provider.metadata.config import Backend, MetadataConfig
 from airflow_tfx_provider.metadata.convert import fill_artifact_proto, get_value, ref_from_proto, set_value
 from airflow_tfx_provider.metadata.serialized import SerializedStore, call_with_retry
 from airflow_tfx_provider.types import ArtifactRef, artifact_type
-
-if TYPE_CHECKING:
-    from ml_metadata.proto import metadata_store_pb2
 
 log = logging.getLogger(__name__)
 
@@ -60,21 +61,20 @@ class MetadataGateway:
 
     @classmethod
     def connect(cls, config: MetadataConfig) -> MetadataGateway:
-        from ml_metadata import metadata_store
 
         lock_path: str | None = None
         if config.backend is Backend.SQLITE:
             os.makedirs(os.path.dirname(os.path.abspath(config.path)), exist_ok=True)
             lock_path = config.path + ".lock"
         try:
-            store = call_with_retry(metadata_store.MetadataStore, config.to_proto(), lock_path=lock_path)
+            proto = connection_proto(config)
+            store = call_with_retry(metadata_store.MetadataStore, proto, lock_path=lock_path)
         except Exception as err:
             raise MetadataStoreError(f"cannot open the MLMD store ({config.describe()}): {err}") from err
         return cls(SerializedStore(store, lock_path), config)
 
     # ------------------------------------------------------------------ types
     def _type_id(self, kind: str, name: str, properties: Mapping[str, Any] | None = None) -> int:
-        from ml_metadata.proto import metadata_store_pb2 as pb
 
         key = (kind, name)
         if key not in self._type_ids:
@@ -96,7 +96,6 @@ class MetadataGateway:
 
     # --------------------------------------------------------------- contexts
     def _context(self, type_name: str, name: str, props: Mapping[str, str]) -> Any:
-        from ml_metadata.proto import metadata_store_pb2 as pb
 
         type_id = self._type_id("context", type_name)
         found = self._store.get_context_by_type_and_name(type_name, name)
@@ -132,7 +131,6 @@ class MetadataGateway:
 
     # -------------------------------------------------------------- artifacts
     def get_artifact(self, artifact_id: int) -> StoredArtifact | None:
-        from ml_metadata.proto import metadata_store_pb2 as pb
 
         found = self._store.get_artifacts_by_id([artifact_id])
         if not found:
@@ -161,7 +159,6 @@ class MetadataGateway:
         ``exclude_run_id`` leaves out artifacts produced in that run (e.g. "the previous
         span", seen from the current run). ``where`` filters ``ArtifactRef``s.
         """
-        from ml_metadata.proto import metadata_store_pb2 as pb
 
         context_type, context_name = (
             (NODE_CONTEXT, f"{pipeline_name}.{producer_node_id}")
@@ -192,7 +189,6 @@ class MetadataGateway:
 
     # ------------------------------------------------------------- executions
     def _event(self, event_type: int, key: str, index: int) -> Any:
-        from ml_metadata.proto import metadata_store_pb2 as pb
 
         event = pb.Event(type=event_type)
         event.path.steps.add().key = key
@@ -200,7 +196,6 @@ class MetadataGateway:
         return event
 
     def _input_pairs(self, inputs: Mapping[str, Sequence[ArtifactRef]]) -> list[tuple[Any, Any]]:
-        from ml_metadata.proto import metadata_store_pb2 as pb
 
         pairs = []
         for key, refs in inputs.items():
@@ -216,8 +211,6 @@ class MetadataGateway:
         properties: Mapping[str, Any],
     ) -> int:
         """Record a RUNNING execution with its INPUT events; return its id."""
-        from ml_metadata.proto import metadata_store_pb2 as pb
-
         execution = pb.Execution(
             type_id=self._type_id("execution", component_type), last_known_state=pb.Execution.RUNNING
         )
@@ -236,8 +229,6 @@ class MetadataGateway:
         self, execution_id: int, contexts: RunContexts, outputs: Mapping[str, list[ArtifactRef]]
     ) -> None:
         """Register the execution's output artifacts as PENDING (sets their ``mlmd_id``)."""
-        from ml_metadata.proto import metadata_store_pb2 as pb
-
         pairs, flat = [], []
         for key, refs in outputs.items():
             for index, ref in enumerate(refs):
@@ -263,7 +254,6 @@ class MetadataGateway:
         Declared outputs not in ``outputs`` (optional ones the executor did not produce) are
         marked ABANDONED in the same transaction.
         """
-        from ml_metadata.proto import metadata_store_pb2 as pb
 
         execution = self._execution(execution_id)
         execution.last_known_state = pb.Execution.COMPLETE
@@ -284,8 +274,6 @@ class MetadataGateway:
 
     def fail_execution(self, execution_id: int, contexts: RunContexts, reason: str) -> None:
         """Mark the execution FAILED and every PENDING output of it ABANDONED."""
-        from ml_metadata.proto import metadata_store_pb2 as pb
-
         execution = self._execution(execution_id)
         execution.last_known_state = pb.Execution.FAILED
         execution.custom_properties["failure"].string_value = reason[:2000]
@@ -310,8 +298,6 @@ class MetadataGateway:
         state: str = "CACHED",
     ) -> int:
         """Record a finished execution whose outputs are existing artifacts (cache hits, resolvers)."""
-        from ml_metadata.proto import metadata_store_pb2 as pb
-
         execution = pb.Execution(
             type_id=self._type_id("execution", component_type),
             last_known_state=pb.Execution.State.Value(state),
@@ -328,7 +314,6 @@ class MetadataGateway:
         return int(execution_id)
 
     def _output_artifact_ids(self, execution_id: int) -> list[int]:
-        from ml_metadata.proto import metadata_store_pb2 as pb
 
         return [
             e.artifact_id
@@ -338,8 +323,6 @@ class MetadataGateway:
 
     def execution_outputs(self, execution_id: int) -> dict[str, list[StoredArtifact]]:
         """An execution's OUTPUT artifacts by output key, in event order."""
-        from ml_metadata.proto import metadata_store_pb2 as pb
-
         events = [
             e for e in self._store.get_events_by_execution_ids([execution_id]) if e.type == pb.Event.OUTPUT
         ]
@@ -362,8 +345,6 @@ class MetadataGateway:
         self, contexts: RunContexts, fingerprint: str
     ) -> tuple[int, dict[str, list[ArtifactRef]]] | None:
         """The newest COMPLETE execution of this node with this fingerprint whose outputs are all LIVE."""
-        from ml_metadata.proto import metadata_store_pb2 as pb
-
         for execution in self.executions_of_node(contexts):
             if execution.last_known_state != pb.Execution.COMPLETE:
                 continue
@@ -378,8 +359,6 @@ class MetadataGateway:
 
     def running_executions_of_run(self, contexts: RunContexts) -> list[int]:
         """Ids of RUNNING executions of this node in this run: attempts that were killed."""
-        from ml_metadata.proto import metadata_store_pb2 as pb
-
         in_run = {e.id for e in self._store.get_executions_by_context(contexts.pipeline_run.id)}
         return [
             e.id
@@ -394,12 +373,31 @@ class MetadataGateway:
 
 
 def artifact_state_name(state: int) -> str:
-    from ml_metadata.proto import metadata_store_pb2 as pb
-
     return str(pb.Artifact.State.Name(state))
 
 
 def execution_state_name(execution: metadata_store_pb2.Execution) -> str:
-    from ml_metadata.proto import metadata_store_pb2 as pb
-
     return str(pb.Execution.State.Name(execution.last_known_state))
+
+
+def connection_proto(config: MetadataConfig) -> metadata_store_pb2.ConnectionConfig:
+    """The ``ConnectionConfig`` proto MLMD takes for ``config``."""
+    proto = metadata_store_pb2.ConnectionConfig()
+    if config.backend is Backend.SQLITE:
+        proto.sqlite.filename_uri = config.path
+        proto.sqlite.connection_mode = metadata_store_pb2.SqliteMetadataSourceConfig.READWRITE_OPENCREATE
+    elif config.backend is Backend.MYSQL:
+        proto.mysql.host = config.host
+        proto.mysql.port = config.port or 3306
+        proto.mysql.database = config.database
+        proto.mysql.user = config.user
+        proto.mysql.password = config.password
+        proto.mysql.skip_db_creation = False
+    else:
+        proto.postgresql.host = config.host
+        proto.postgresql.port = str(config.port or 5432)
+        proto.postgresql.dbname = config.database
+        proto.postgresql.user = config.user
+        proto.postgresql.password = config.password
+        proto.postgresql.skip_db_creation = False
+    return proto

@@ -24,7 +24,7 @@ from airflow_tfx_provider.operators.trainer import TrainerOperator
 from airflow_tfx_provider.operators.transform import TransformOperator
 from airflow_tfx_provider.operators.tuner import TunerOperator
 from airflow_tfx_provider.operators.wiring import OutputRef
-from airflow_tfx_provider.runtime.mlmd_only import ArtifactQuery
+from airflow_tfx_provider.runtime.artifact_query import ArtifactQuery
 
 __all__ = [
     "ArtifactQuery",

@@ -1,8 +1,10 @@
 """``ComponentOperator``: runs one TFX component through the launcher.
 
-Subclasses only name their ``spec``; constructor keyword arguments are split by the
-spec into inputs (upstream ``task.outputs[...]``), parameters (rendered with Jinja at run
-time) and ordinary ``BaseOperator`` arguments.
+Constructor keyword arguments are split by the class's ``spec`` into inputs (upstream
+``task.outputs[...]``), parameters (rendered with Jinja at run time) and ordinary
+``BaseOperator`` arguments. The operators of this provider subclass it with an explicit,
+typed signature (``operators/<stem>.py``); a custom component can subclass it with only a
+``spec``. The launcher (and with it MLMD and the executor) is imported when the task runs.
 """
 
 from __future__ import annotations
@@ -12,16 +14,18 @@ import inspect
 import logging
 import os
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator, Context
 from airflow.sdk.exceptions import AirflowSkipException
 
-from airflow_tfx_provider.components.base import ComponentSpec
+from airflow_tfx_provider.components.spec import ComponentSpec
 from airflow_tfx_provider.exceptions import ComponentSkipped, PipelineDefinitionError
 from airflow_tfx_provider.operators.pipeline_task import PipelineTaskOperator
 from airflow_tfx_provider.operators.wiring import as_input_list
-from airflow_tfx_provider.runtime.launcher import LaunchResult, launch
+
+if TYPE_CHECKING:
+    from airflow_tfx_provider.runtime.launcher import LaunchResult
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +94,9 @@ class ComponentOperator(PipelineTaskOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         prepare_tensorflow_environment()
+        # Imported here, not at the top: the launcher loads MLMD, which DAG parsing must not.
+        from airflow_tfx_provider.runtime.launcher import launch
+
         settings = self.run_settings(context)
         try:
             result = launch(self.spec, settings, self.pull_inputs(context), self.parameters)

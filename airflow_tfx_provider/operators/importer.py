@@ -8,7 +8,6 @@ from typing import Any
 from airflow.sdk import Context
 
 from airflow_tfx_provider.operators.pipeline_task import PipelineTaskOperator
-from airflow_tfx_provider.runtime.mlmd_only import import_artifact
 from airflow_tfx_provider.types import artifact_type
 
 
@@ -48,6 +47,8 @@ class ImporterOperator(PipelineTaskOperator):
         return {"result": artifact_type(self.artifact_type).name}
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_tfx_provider.runtime.importer import import_artifact  # loads MLMD: not at parse time
+
         outputs = import_artifact(
             self.run_settings(context),
             source_uri=self.source_uri,

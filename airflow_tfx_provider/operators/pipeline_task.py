@@ -10,11 +10,12 @@ from typing import Any
 from airflow.sdk import BaseOperator, Context
 from airflow.sdk.exceptions import AirflowNotFoundException
 
-from airflow_tfx_provider.exceptions import InputResolutionError
+from airflow_tfx_provider.components.spec import ExecutionInfo
+from airflow_tfx_provider.exceptions import InputResolutionError, PipelineDefinitionError
 from airflow_tfx_provider.hooks.mlmd import MLMDHook
 from airflow_tfx_provider.metadata.config import MetadataConfig
 from airflow_tfx_provider.operators.wiring import OutputRef, Outputs, producer_task_ids
-from airflow_tfx_provider.runtime.launcher import RunSettings
+from airflow_tfx_provider.runtime.settings import RunSettings
 from airflow_tfx_provider.types import ArtifactRef, refs_to_json
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,11 @@ def _run_type(context: Context) -> str:
 
 class PipelineTaskOperator(BaseOperator):
     """Base of every TFX operator of this provider.
+
+    The four pipeline settings below are ordinary keyword arguments, so they reach an operator
+    at construction like any Airflow argument: given directly, or through ``default_args`` of
+    the DAG (``create_pipeline_dag`` puts its pipeline-wide settings there and builds the
+    components inside the DAG). A component's own value wins over the DAG's.
 
     :param pipeline_root: folder holding the artifacts (and the default SQLite MLMD store);
         defaults to ``$AIRFLOW_TFX_PIPELINE_ROOT_BASE/<dag_id>`` or
@@ -82,8 +88,14 @@ class PipelineTaskOperator(BaseOperator):
         """Set upstream dependencies on every task whose output this task consumes."""
         for items in self.component_inputs.values():
             for item in items:
-                if isinstance(item, OutputRef):
-                    self.set_upstream(item.task)
+                if not isinstance(item, OutputRef):
+                    continue
+                if not item.task.has_dag():
+                    raise PipelineDefinitionError(
+                        f"task {self.task_id!r} takes {item} from a task that belongs to no DAG; build "
+                        f"{item.task_id!r} inside the same DAG (or the same components function)"
+                    )
+                self.set_upstream(item.task)
 
     # ------------------------------------------------------------- run helpers
     def resolved_pipeline_root(self) -> str:
@@ -98,21 +110,22 @@ class PipelineTaskOperator(BaseOperator):
             return MetadataConfig.sqlite_under(pipeline_root)
 
     def run_settings(self, context: Context) -> RunSettings:
+        """The run's settings, built once: the executor gets ``.run`` as its ``ExecutionInfo``."""
         root = self.resolved_pipeline_root()
-        return RunSettings(
+        run = ExecutionInfo(
             pipeline_name=self.dag_id,
             pipeline_root=root,
             run_id=str(context["run_id"]),
             component_id=self.task_id,
-            metadata=self.metadata_config(root),
-            enable_cache=True if self.enable_cache is None else bool(self.enable_cache),
-            beam_pipeline_args=tuple(self.beam_pipeline_args or ()),
             logical_date=context.get("logical_date"),
             data_interval_start=context.get("data_interval_start"),
             data_interval_end=context.get("data_interval_end"),
+            beam_pipeline_args=tuple(self.beam_pipeline_args or ()),
             temp_dir=os.path.join(root, ".temp", self.task_id),
             run_type=_run_type(context),
         )
+        enable_cache = True if self.enable_cache is None else bool(self.enable_cache)
+        return RunSettings(run=run, metadata=self.metadata_config(root), enable_cache=enable_cache)
 
     def pull_inputs(self, context: Context) -> dict[str, list[Any]]:
         """Replace each ``OutputRef`` by the artifact references its producer pushed to XCom."""

@@ -8,11 +8,9 @@ from typing import Any
 from airflow.sdk import Context
 
 from airflow_tfx_provider.exceptions import PipelineDefinitionError
-from airflow_tfx_provider.metadata.store import MetadataGateway
 from airflow_tfx_provider.operators.pipeline_task import PipelineTaskOperator
 from airflow_tfx_provider.operators.wiring import OutputRef
-from airflow_tfx_provider.runtime.input_check import check_one
-from airflow_tfx_provider.runtime.mlmd_only import STRATEGIES, ArtifactQuery, resolve
+from airflow_tfx_provider.runtime.artifact_query import STRATEGY_NAMES, ArtifactQuery
 
 
 class ResolverOperator(PipelineTaskOperator):
@@ -56,9 +54,9 @@ class ResolverOperator(PipelineTaskOperator):
             beam_pipeline_args=beam_pipeline_args,
             **kwargs,
         )
-        if strategy not in STRATEGIES:
+        if strategy not in STRATEGY_NAMES:
             raise PipelineDefinitionError(
-                f"Resolver {task_id!r}: unknown strategy {strategy!r}; known: {sorted(STRATEGIES)}"
+                f"Resolver {task_id!r}: unknown strategy {strategy!r}; known: {sorted(STRATEGY_NAMES)}"
             )
         if not sources:
             raise PipelineDefinitionError(
@@ -83,23 +81,12 @@ class ResolverOperator(PipelineTaskOperator):
         return {key: query.type for key, query in self.queries.items()}
 
     def execute(self, context: Context) -> dict[str, Any]:
-        settings = self.run_settings(context)
-        gateway = MetadataGateway.connect(settings.metadata)
-        current = {
-            key: [
-                check_one(
-                    entry,
-                    key,
-                    self.queries[key].type,
-                    gateway,
-                    settings.pipeline_root,
-                    f"Resolver {self.task_id!r}",
-                )
-                for entry in entries
-            ]
-            for key, entries in self.pull_inputs(context).items()
-        }
+        from airflow_tfx_provider.runtime.resolver import resolve  # loads MLMD: not at parse time
+
         outputs = resolve(
-            settings, gateway=gateway, strategy=self.strategy, queries=self.queries, current=current
+            self.run_settings(context),
+            strategy=self.strategy,
+            queries=self.queries,
+            current_inputs=self.pull_inputs(context),
         )
         return self.push_outputs(context, outputs)

@@ -8,9 +8,9 @@ references) and the launcher checks it against MLMD.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from airflow_tfx_provider.exceptions import PipelineDefinitionError
 
@@ -32,6 +32,11 @@ class OutputRef:
 
     def __repr__(self) -> str:
         return f"{self.task_id}.outputs[{self.key!r}]"
+
+
+#: What an operator takes as an input: an upstream ``task.outputs["key"]``, several of them, or
+#: artifact references (the JSON form XCom carries) for artifacts made elsewhere.
+ArtifactInput: TypeAlias = OutputRef | Sequence[OutputRef | Mapping[str, Any]] | Mapping[str, Any]
 
 
 class Outputs(Mapping[str, OutputRef]):

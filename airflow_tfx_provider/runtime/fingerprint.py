@@ -15,8 +15,10 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from airflow_tfx_provider.components.base import ComponentSpec, Parameter
-from airflow_tfx_provider.components.user_module import module_file_digest
+from google.protobuf import json_format
+
+from airflow_tfx_provider.components._user_code.module_file import module_file_digest
+from airflow_tfx_provider.components.spec import ComponentSpec, Parameter
 from airflow_tfx_provider.exceptions import PipelineDefinitionError
 from airflow_tfx_provider.types import ArtifactRef
 
@@ -35,8 +37,6 @@ def canonical(value: Any, *, where: str) -> Any:
     if isinstance(value, set | frozenset):
         return sorted(canonical(v, where=where) for v in value)
     if hasattr(value, "DESCRIPTOR") and hasattr(value, "SerializeToString"):  # a protobuf message
-        from google.protobuf import json_format
-
         return {"__proto__": type(value).__name__, "value": json_format.MessageToDict(value)}
     to_json = getattr(value, "to_json", None)
     if callable(to_json):  # e.g. tfdv.StatsOptions

@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from airflow_tfx_provider.components.base import ComponentSpec
+from airflow_tfx_provider.components.spec import ComponentSpec
 from airflow_tfx_provider.exceptions import InputResolutionError
 from airflow_tfx_provider.metadata.store import MetadataGateway
 from airflow_tfx_provider.types import ArtifactRef

@@ -10,20 +10,21 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 
 from airflow_tfx_provider.components.example_gen import CsvExampleGenSpec
 from airflow_tfx_provider.components.schema_gen import ImportSchemaGenSpec
+from airflow_tfx_provider.components.spec import ExecutionInfo
 from airflow_tfx_provider.exceptions import InvalidInputDataError
 from airflow_tfx_provider.metadata.config import MetadataConfig
 from airflow_tfx_provider.metadata.store import MetadataGateway
-from airflow_tfx_provider.runtime.launcher import RunSettings, launch
+from airflow_tfx_provider.runtime.launcher import launch
+from airflow_tfx_provider.runtime.settings import RunSettings
 
 GOOD_CSV = "trip_miles,fare,company\n1.5,7.25,Flash Cab\n3.0,12.5,Taxi Affiliation\n0.4,4.0,Flash Cab\n"
 
 
 def _settings(root: Path, component_id: str, run_id: str) -> RunSettings:
     return RunSettings(
-        pipeline_name="bad_input",
-        pipeline_root=str(root),
-        run_id=run_id,
-        component_id=component_id,
+        run=ExecutionInfo(
+            pipeline_name="bad_input", pipeline_root=str(root), run_id=run_id, component_id=component_id
+        ),
         metadata=MetadataConfig.sqlite_under(str(root)),
     )
 

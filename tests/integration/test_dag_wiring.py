@@ -1,89 +1,26 @@
-"""Operators and the DAG factory: wiring at parse time, and whole runs with ``dag.test()``."""
+"""Whole runs of the toy DAG with ``dag.test()``: templates, no logical date, a failed task.
+
+Parse-time wiring is tested in ``tests/unit/operators/test_wiring.py`` and
+``tests/unit/dag_factory/test_render.py``.
+"""
 
 from __future__ import annotations
 
 import os
 
 import pytest
-from airflow.sdk import DAG
 from ml_metadata.proto import metadata_store_pb2 as pb
 
-from airflow_tfx_provider.dag_factory import create_pipeline_dag
-from airflow_tfx_provider.exceptions import PipelineDefinitionError
 from airflow_tfx_provider.metadata.config import MetadataConfig
 from airflow_tfx_provider.metadata.store import MetadataGateway
-from airflow_tfx_provider.operators import StatisticsGenOperator
-from tests.dag_runs import load_dag, run_dag, utc, write_dag_file
-from tests.toy_operators import ToyGenOperator, ToySchemaOperator
-
-
-def test_factory_wires_dependencies_and_applies_pipeline_settings(tmp_path):
-    gen = ToyGenOperator(text="{{ ds }}")
-    schema = ToySchemaOperator(examples=gen.outputs["examples"], enable_cache=False)
-    dag = create_pipeline_dag(
-        dag_id="wired",
-        components=[schema, gen],  # any order: the plan sorts them
-        pipeline_root=str(tmp_path),
-        beam_pipeline_args=["--direct_num_workers=2"],
-        default_args={"retries": 3},
-    )
-    assert dag.get_task("toy_schema").upstream_task_ids == {"toy_gen"}
-    assert gen.pipeline_root == str(tmp_path) and gen.enable_cache is True
-    assert schema.enable_cache is False  # a component's own setting wins
-    assert gen.beam_pipeline_args == ["--direct_num_workers=2"]
-    assert gen.retries == 3 and schema.retries == 3
-
-
-def test_components_work_by_hand_inside_a_dag_block():
-    with DAG(dag_id="by_hand", schedule=None) as dag:
-        gen = ToyGenOperator()
-        ToySchemaOperator(examples=gen.outputs["examples"])
-    assert dag.get_task("toy_schema").upstream_task_ids == {"toy_gen"}
-
-
-def test_parse_time_errors_name_the_problem():
-    gen = ToyGenOperator()
-    with pytest.raises(
-        PipelineDefinitionError, match=r"expects Examples but got toy_schema.outputs\['schema'\]"
-    ):
-        StatisticsGenOperator(examples=ToySchemaOperator(examples=gen.outputs["examples"]).outputs["schema"])
-    with pytest.raises(PipelineDefinitionError, match=r"missing required input\(s\) \['examples'\]"):
-        ToySchemaOperator()
-    with pytest.raises(PipelineDefinitionError, match=r"unknown parameter\(s\) \['txet'\]"):
-        ToyGenOperator(txet="typo")
-    with pytest.raises(PipelineDefinitionError, match="has no output 'exmaples'"):
-        _ = gen.outputs["exmaples"]
-
-
-def test_factory_rejects_missing_upstream_and_duplicates():
-    gen = ToyGenOperator()
-    schema = ToySchemaOperator(examples=gen.outputs["examples"])
-    with pytest.raises(PipelineDefinitionError, match="consumes outputs of 'toy_gen'"):
-        create_pipeline_dag(dag_id="broken", components=[schema])
-    with pytest.raises(PipelineDefinitionError, match="duplicate component id"):
-        create_pipeline_dag(dag_id="dupes", components=[ToyGenOperator(), ToyGenOperator()])
-
-
-TOY_DAG = """
-# airflow DAG file for tests
-import datetime as dt
-from airflow_tfx_provider.dag_factory import create_pipeline_dag
-from tests.toy_operators import ToyGenOperator, ToySchemaOperator
-
-gen = ToyGenOperator(text="{{{{ ds_nodash if ds_nodash is defined else 'no-date' }}}}")
-schema = ToySchemaOperator(examples=gen.outputs["examples"])
-dag = create_pipeline_dag(
-    dag_id={dag_id!r}, components=[gen, schema], schedule="@daily",
-    start_date=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc), pipeline_root={root!r},
-)
-"""
+from tests.harness.dag_runs import install_dag, load_dag, run_dag, utc
 
 
 @pytest.fixture
 def toy_dag(airflow_db, dags_folder, tmp_path, request):
     dag_id = f"toy_{request.node.name[-20:].strip('_[]')}".replace("-", "_")
     root = tmp_path / "root"
-    path = write_dag_file(dags_folder, dag_id, TOY_DAG.format(dag_id=dag_id, root=str(root)))
+    path = install_dag(dags_folder, "toy_pipeline", dag_id, pipeline_root=str(root))
     return load_dag(path, dag_id), root
 
 

@@ -10,7 +10,6 @@ that every task runs again and reuses its cached outputs.
 from __future__ import annotations
 
 import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -18,31 +17,12 @@ import pytest
 from airflow_tfx_provider.metadata.config import MetadataConfig
 from airflow_tfx_provider.metadata.report import run_outcomes
 from airflow_tfx_provider.metadata.store import MetadataGateway
-from bench.airflow_stack import AirflowStack
-from bench.scheduler_pipeline import PRELOAD
 from tests.conftest import REPO
+from tests.harness.airflow_stack import PRELOAD, AirflowStack
+from tests.harness.dag_runs import install_dag
 
 pytestmark = pytest.mark.integration
 
-DAG_SOURCE = """
-import datetime as dt
-
-from airflow_tfx_provider.dag_factory import create_pipeline_dag
-from airflow_tfx_provider.operators import (
-    CsvExampleGenOperator, ExampleValidatorOperator, SchemaGenOperator, StatisticsGenOperator,
-)
-
-example_gen = CsvExampleGenOperator(task_id="example_gen", input_base={input_base!r})
-statistics_gen = StatisticsGenOperator(examples=example_gen.outputs["examples"])
-schema_gen = SchemaGenOperator(statistics=statistics_gen.outputs["statistics"])
-example_validator = ExampleValidatorOperator(
-    statistics=statistics_gen.outputs["statistics"], schema=schema_gen.outputs["schema"]
-)
-dag = create_pipeline_dag(
-    dag_id="deployed", components=[example_gen, statistics_gen, schema_gen, example_validator],
-    pipeline_root={root!r}, schedule="@daily", start_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
-)
-"""
 TASKS = {"example_gen", "statistics_gen", "schema_gen", "example_validator"}
 PRELOAD_SETTINGS = {
     "AIRFLOW__SCHEDULER__MP_START_METHOD": "forkserver",
@@ -66,9 +46,7 @@ def test_pipeline_runs_and_caches_under_the_scheduler(tmp_path):
     dags = tmp_path / "dags"
     dags.mkdir()
     root = tmp_path / "pipeline"
-    (dags / "deployed.py").write_text(
-        textwrap.dedent(DAG_SOURCE.format(input_base=str(data), root=str(root)))
-    )
+    install_dag(dags, "deployed_pipeline", "deployed", input_base=str(data), pipeline_root=str(root))
     shutil.copy(REPO / "dags" / ".airflowignore", dags / ".airflowignore")
 
     with AirflowStack(tmp_path / "home", dags, PRELOAD_SETTINGS) as stack:

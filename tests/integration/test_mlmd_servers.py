@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from ml_metadata.proto import metadata_store_pb2 as pb
 
+from airflow_tfx_provider.components.spec import ExecutionInfo
 from airflow_tfx_provider.metadata.config import Backend, MetadataConfig
 from airflow_tfx_provider.metadata.store import MetadataGateway
-from airflow_tfx_provider.runtime.launcher import RunSettings, launch
+from airflow_tfx_provider.runtime.launcher import launch
+from airflow_tfx_provider.runtime.settings import RunSettings
 from airflow_tfx_provider.types import refs_to_json
-from tests.services import mariadb_server, postgres_server
+from tests.harness.services import mariadb_server, postgres_server
 from tests.unit.runtime.toy_components import ToyGenSpec, ToySchemaSpec
 
 pytestmark = pytest.mark.integration
@@ -30,10 +32,12 @@ def server_config(request, tmp_path_factory):
 
 def _settings(config: MetadataConfig, root: Path, component_id: str, run_id: str) -> RunSettings:
     return RunSettings(
-        pipeline_name=f"servers_{config.backend.value}",
-        pipeline_root=str(root),
-        run_id=run_id,
-        component_id=component_id,
+        run=ExecutionInfo(
+            pipeline_name=f"servers_{config.backend.value}",
+            pipeline_root=str(root),
+            run_id=run_id,
+            component_id=component_id,
+        ),
         metadata=config,
     )
 
@@ -57,9 +61,15 @@ def test_lifecycle_and_cache_on_a_database_server(server_config, tmp_path):
 def _writer(config: MetadataConfig, root: str, worker: int) -> int:
     for i in range(3):
         settings = RunSettings(
-            pipeline_name=f"parallel_{config.backend.value}", pipeline_root=root, run_id=f"w{worker}-{i}",
-            component_id=f"gen_{worker}", metadata=config, enable_cache=False,
-        )  # fmt: skip
+            run=ExecutionInfo(
+                pipeline_name=f"parallel_{config.backend.value}",
+                pipeline_root=root,
+                run_id=f"w{worker}-{i}",
+                component_id=f"gen_{worker}",
+            ),
+            metadata=config,
+            enable_cache=False,
+        )
         launch(ToyGenSpec, settings, {}, {"span": i})
     return worker
 

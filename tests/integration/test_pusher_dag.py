@@ -6,22 +6,9 @@ import os
 
 import pytest
 
-from tests.dag_runs import load_dag, run_dag, utc, write_dag_file
+from tests.harness.dag_runs import install_dag, load_dag, run_dag, utc
 
 pytestmark = pytest.mark.integration
-
-PUSH_DAG = """
-# airflow DAG file for tests
-from airflow_tfx_provider.dag_factory import create_pipeline_dag
-from airflow_tfx_provider.operators import ImporterOperator, PusherOperator
-
-model = ImporterOperator(task_id="model", source_uri={model!r}, artifact_type="Model")
-blessing = ImporterOperator(task_id="blessing", source_uri={blessing!r}, artifact_type="ModelBlessing",
-                            properties={{"blessed": {blessed}}})
-pusher = PusherOperator(model=model.outputs["result"], model_blessing=blessing.outputs["result"],
-                        push_destination={{"filesystem": {{"base_directory": {serving!r}}}}})
-dag = create_pipeline_dag(dag_id={dag_id!r}, components=[model, blessing, pusher], pipeline_root={root!r})
-"""
 
 
 def _prepare(tmp_path, blessed: bool):
@@ -53,11 +40,11 @@ def test_pusher_pushes_or_skips(airflow_db, dags_folder, tmp_path, blessed):
     model, blessing = _prepare(tmp_path, blessed)
     serving = tmp_path / "serving"
     dag_id = f"push_{'blessed' if blessed else 'unblessed'}"
-    source = PUSH_DAG.format(
-        model=str(model), blessing=str(blessing), blessed=int(blessed), serving=str(serving),
-        dag_id=dag_id, root=str(tmp_path / "root"),
+    path = install_dag(
+        dags_folder, "push_pipeline", dag_id, model=str(model), blessing=str(blessing), blessed=int(blessed),
+        serving=str(serving), pipeline_root=str(tmp_path / "root"),
     )  # fmt: skip
-    dag = load_dag(write_dag_file(dags_folder, dag_id, source), dag_id)
+    dag = load_dag(path, dag_id)
     states = run_dag(dag, utc(2024, 1, 1))
     uri = f"file://{serving}"
     if blessed:
@@ -75,21 +62,6 @@ def test_pusher_pushes_or_skips(airflow_db, dags_folder, tmp_path, blessed):
         assert _asset_events(uri) == []
 
 
-CORRUPT_DAG = """
-# airflow DAG file for tests
-from airflow_tfx_provider.dag_factory import create_pipeline_dag
-from airflow_tfx_provider.operators import ImporterOperator, InfraValidatorOperator, PusherOperator
-
-model = ImporterOperator(task_id="model", source_uri={model!r}, artifact_type="Model")
-infra = InfraValidatorOperator(
-    model=model.outputs["result"], validation_spec={{"max_loading_time_seconds": 60, "num_tries": 1}}
-)
-pusher = PusherOperator(model=model.outputs["result"], infra_blessing=infra.outputs["blessing"],
-                        push_destination={{"filesystem": {{"base_directory": {serving!r}}}}})
-dag = create_pipeline_dag(dag_id="push_corrupt", components=[model, infra, pusher], pipeline_root={root!r})
-"""
-
-
 def test_corrupt_model_is_infra_not_blessed_and_not_pushed(airflow_db, dags_folder, tmp_path):
     from airflow_tfx_provider.metadata.config import MetadataConfig
     from airflow_tfx_provider.metadata.store import MetadataGateway
@@ -98,8 +70,11 @@ def test_corrupt_model_is_infra_not_blessed_and_not_pushed(airflow_db, dags_fold
     (model / "Format-Serving").mkdir(parents=True)
     (model / "Format-Serving" / "saved_model.pb").write_bytes(b"this is not a SavedModel")
     serving, root = tmp_path / "serving", tmp_path / "root"
-    source = CORRUPT_DAG.format(model=str(model), serving=str(serving), root=str(root))
-    dag = load_dag(write_dag_file(dags_folder, "push_corrupt", source), "push_corrupt")
+    path = install_dag(
+        dags_folder, "corrupt_push_pipeline", "push_corrupt", model=str(model), serving=str(serving),
+        pipeline_root=str(root),
+    )  # fmt: skip
+    dag = load_dag(path, "push_corrupt")
     states = run_dag(dag, utc(2024, 1, 1))
     assert states == {"model": "success", "infra_validator": "success", "pusher": "skipped"}
     mlmd = MetadataGateway.connect(MetadataConfig.sqlite_under(str(root))).raw

@@ -17,7 +17,7 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 from airflow_tfx_provider.metadata.config import MetadataConfig
 from airflow_tfx_provider.metadata.store import MetadataGateway
 from tests.conftest import REPO
-from tests.dag_runs import load_dag, run_dag, utc, write_dag_file
+from tests.harness.dag_runs import load_dag, run_dag, utc
 
 pytestmark = pytest.mark.integration
 
@@ -49,16 +49,10 @@ def _executions_of_run(mlmd, run_id: str) -> dict[str, int]:
 def taxi(airflow_db, dags_folder):
     # small training for the test; read by the DAG file when it is parsed
     os.environ.update({"TAXI_TRAIN_STEPS": "200", "TAXI_EVAL_STEPS": "10"})
-    shim = write_dag_file(
-        dags_folder,
-        "taxi_pipeline_shim",
-        f"""
-        # airflow DAG shim: loads the repository's example DAG file into the test DAGs folder
-        import runpy
-        dag = runpy.run_path({str(REPO / "dags" / "taxi_pipeline.py")!r})["dag"]
-        """,
-    )
-    dag = load_dag(shim, "taxi_pipeline")
+    link = dags_folder / "taxi_pipeline.py"  # the example DAG file itself, as a user links it in
+    if not link.exists():
+        link.symlink_to(REPO / "dags" / "taxi_pipeline.py")
+    dag = load_dag(link, "taxi_pipeline")
     root = Path(os.environ["AIRFLOW_TFX_PIPELINE_ROOT_BASE"]) / "taxi_pipeline"
     return dag, root
 

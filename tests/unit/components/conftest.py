@@ -15,8 +15,8 @@ import pytest
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from airflow_tfx_provider.components import example_io
-from airflow_tfx_provider.components.base import ComponentSpec, ExecutionInfo
+from airflow_tfx_provider.components._artifacts import examples as example_io
+from airflow_tfx_provider.components.spec import ComponentSpec, ExecutionInfo
 from airflow_tfx_provider.types import ArtifactRef
 
 Row = Mapping[str, int | float | str | None]
@@ -98,7 +98,7 @@ def _run_component(
         (run_dir / key).mkdir(parents=True)
         outputs[key] = [ArtifactRef(type=out.type.name, uri=str(run_dir / key), mlmd_id=next(_ids))]
     given = {key: [ref] for key, ref in (inputs or {}).items() if ref is not None}
-    spec.executor(given, outputs, resolved, ExecutionInfo(component_id=spec.default_id))
+    spec.load_executor()(given, outputs, resolved, ExecutionInfo(component_id=spec.default_id))
     return {key: refs[0] for key, refs in outputs.items()}
 
 

@@ -12,15 +12,19 @@ from airflow_tfx_provider.metadata.store import MetadataGateway
 
 
 def _run_many(root: str, worker: int) -> int:
-    from airflow_tfx_provider.runtime.launcher import RunSettings, launch
+    from airflow_tfx_provider.components.spec import ExecutionInfo
+    from airflow_tfx_provider.runtime.launcher import launch
+    from airflow_tfx_provider.runtime.settings import RunSettings
     from tests.unit.runtime.toy_components import ToyGenSpec
 
     for i in range(5):
         settings = RunSettings(
-            pipeline_name="toy",
-            pipeline_root=root,
-            run_id=f"run-{worker}-{i}",
-            component_id=f"gen_{worker}",
+            run=ExecutionInfo(
+                pipeline_name="toy",
+                pipeline_root=root,
+                run_id=f"run-{worker}-{i}",
+                component_id=f"gen_{worker}",
+            ),
             metadata=MetadataConfig.sqlite_under(root),
             enable_cache=False,
         )

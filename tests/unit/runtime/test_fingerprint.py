@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from airflow_tfx_provider.components.base import ComponentSpec, Parameter
-from airflow_tfx_provider.components.fn_args import user_fn_parameters
+from airflow_tfx_provider.components._user_code.parameters import user_fn_parameters
+from airflow_tfx_provider.components.spec import ComponentSpec, Parameter
 from airflow_tfx_provider.components.transform import TransformSpec
 from airflow_tfx_provider.runtime.fingerprint import compute_fingerprint, function_path_value
 
@@ -12,7 +12,7 @@ SPEC = ComponentSpec(
     inputs={},
     outputs={},
     parameters={"fn": Parameter(None, function_path=True), "label": Parameter(None)},
-    executor=lambda inputs, outputs, params, info: None,
+    executor="tests.unit.runtime.toy_components.write_nothing",
 )
 
 

@@ -7,6 +7,7 @@ import os
 import pytest
 from ml_metadata.proto import metadata_store_pb2 as pb
 
+from airflow_tfx_provider.components.spec import ExecutionInfo
 from airflow_tfx_provider.exceptions import (
     InputResolutionError,
     InvalidInputDataError,
@@ -14,17 +15,17 @@ from airflow_tfx_provider.exceptions import (
 )
 from airflow_tfx_provider.metadata.config import MetadataConfig
 from airflow_tfx_provider.metadata.store import MetadataGateway
-from airflow_tfx_provider.runtime.launcher import RunSettings, launch
+from airflow_tfx_provider.runtime.launcher import launch
+from airflow_tfx_provider.runtime.settings import RunSettings
 from airflow_tfx_provider.types import refs_to_json
 from tests.unit.runtime.toy_components import CALLS, LazySpec, ToyGenSpec, ToySchemaSpec
 
 
 def settings(root, component_id, run_id="run-1", cache=True):
     return RunSettings(
-        pipeline_name="toy",
-        pipeline_root=str(root),
-        run_id=run_id,
-        component_id=component_id,
+        run=ExecutionInfo(
+            pipeline_name="toy", pipeline_root=str(root), run_id=run_id, component_id=component_id
+        ),
         metadata=MetadataConfig.sqlite_under(str(root)),
         enable_cache=cache,
     )
@@ -156,10 +157,9 @@ def test_uri_outside_pipeline_root_is_rejected(tmp_path):
     gen = launch(ToyGenSpec, settings(root_a, "toy_gen"), {}, {})
     # same MLMD store, but the consumer runs under another pipeline root
     other = RunSettings(
-        pipeline_name="toy",
-        pipeline_root=str(root_b),
-        run_id="run-1",
-        component_id="toy_schema",
+        run=ExecutionInfo(
+            pipeline_name="toy", pipeline_root=str(root_b), run_id="run-1", component_id="toy_schema"
+        ),
         metadata=MetadataConfig.sqlite_under(str(root_a)),
     )
     with pytest.raises(InputResolutionError, match="outside the pipeline root"):

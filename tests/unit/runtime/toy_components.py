@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 
-from airflow_tfx_provider.components.base import ComponentSpec, InputSpec, OutputSpec, Parameter
+from airflow_tfx_provider.components._artifacts.blessing import write_blessing
+from airflow_tfx_provider.components.spec import ComponentSpec, InputSpec, OutputSpec, Parameter
 from airflow_tfx_provider.exceptions import InvalidInputDataError
-from airflow_tfx_provider.types import EXAMPLES, SCHEMA
+from airflow_tfx_provider.types import EXAMPLES, MODEL, MODEL_BLESSING, SCHEMA
 
 CALLS: list[str] = []
 
@@ -39,18 +40,22 @@ ToyGenSpec = ComponentSpec(
     inputs={},
     outputs={"examples": OutputSpec(EXAMPLES)},
     parameters={"text": Parameter("hello"), "span": Parameter(1), "fail_after_writing": Parameter(False)},
-    executor=write_examples,
+    executor="tests.unit.runtime.toy_components.write_examples",
     default_id="toy_gen",
 )
 LazySpec = ComponentSpec(
-    name="Lazy", inputs={}, outputs={"examples": OutputSpec(EXAMPLES)}, parameters={}, executor=write_nothing
+    name="Lazy",
+    inputs={},
+    outputs={"examples": OutputSpec(EXAMPLES)},
+    parameters={},
+    executor="tests.unit.runtime.toy_components.write_nothing",
 )
 ToySchemaSpec = ComponentSpec(
     name="ToySchema",
     inputs={"examples": InputSpec(EXAMPLES)},
     outputs={"schema": OutputSpec(SCHEMA)},
     parameters={},
-    executor=summarize,
+    executor="tests.unit.runtime.toy_components.summarize",
     default_id="toy_schema",
 )
 
@@ -69,5 +74,40 @@ OptionalOutputSpec = ComponentSpec(
     inputs={},
     outputs={"schema": OutputSpec(SCHEMA), "extra": OutputSpec(SCHEMA, optional=True)},
     parameters={"with_extra": Parameter(False)},
-    executor=write_optional,
+    executor="tests.unit.runtime.toy_components.write_optional",
+)
+
+
+def make_model(inputs, outputs, params, info):
+    with open(f"{outputs['model'][0].uri}/saved_model.pb", "w") as handle:
+        handle.write(params["tag"])
+
+
+def bless(inputs, outputs, params, info):
+    [model] = inputs["model"]
+    [blessing] = outputs["blessing"]
+    write_blessing(blessing, params["blessed"])
+    blessing.properties["current_model_id"] = model.mlmd_id
+
+
+ToyModelSpec = ComponentSpec(
+    "T", {}, {"model": OutputSpec(MODEL)}, {"tag": Parameter()}, f"{__name__}.make_model"
+)
+ToyBlessSpec = ComponentSpec(
+    "E",
+    {"model": InputSpec(MODEL)},
+    {"blessing": OutputSpec(MODEL_BLESSING)},
+    {"blessed": Parameter()},
+    f"{__name__}.bless",
+)
+
+
+def copy_schema(inputs, outputs, params, info):
+    """Records which URI it read the schema from (``source.txt``)."""
+    with open(f"{outputs['schema'][0].uri}/source.txt", "w") as handle:
+        handle.write(inputs["schema"][0].uri)
+
+
+ToyCopySchemaSpec = ComponentSpec(
+    "Consumer", {"schema": InputSpec(SCHEMA)}, {"schema": OutputSpec(SCHEMA)}, {}, f"{__name__}.copy_schema"
 )

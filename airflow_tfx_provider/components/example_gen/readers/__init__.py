@@ -1,0 +1,1 @@
+"""ExampleGen's readers, one per input format; ``records`` holds what they yield."""

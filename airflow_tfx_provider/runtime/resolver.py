@@ -1,0 +1,135 @@
+"""The Resolver: choose existing artifacts from MLMD by strategy (TFX's Resolver node).
+
+It records an execution (so lineage shows who chose which artifact) but runs no executor and
+writes no folder. Artifacts given as current inputs (read from XCom) are checked against MLMD
+like any component input.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from airflow_tfx_provider.exceptions import InputResolutionError
+from airflow_tfx_provider.metadata.store import MetadataGateway
+from airflow_tfx_provider.runtime.artifact_query import STRATEGY_NAMES, ArtifactQuery
+from airflow_tfx_provider.runtime.input_check import check_one
+from airflow_tfx_provider.runtime.settings import RunSettings
+from airflow_tfx_provider.types import ArtifactRef
+
+log = logging.getLogger(__name__)
+
+
+Strategy = Callable[[MetadataGateway, RunSettings, "ArtifactQuery", Sequence[ArtifactRef]], list[ArtifactRef]]
+
+
+def latest_artifact(
+    gateway: MetadataGateway, settings: RunSettings, query: ArtifactQuery, current: Sequence[ArtifactRef]
+) -> list[ArtifactRef]:
+    """The newest LIVE artifact matching the query (TFX's LatestArtifactStrategy)."""
+    return gateway.latest_artifacts(
+        query.type, pipeline_name=settings.run.pipeline_name, producer_node_id=query.producer_task_id
+    )
+
+
+def previous_span(
+    gateway: MetadataGateway, settings: RunSettings, query: ArtifactQuery, current: Sequence[ArtifactRef]
+) -> list[ArtifactRef]:
+    """The newest LIVE artifact from the same producer with a span below the current one."""
+    if not current:
+        raise InputResolutionError("the previous_span strategy needs the current artifact as input")
+    span = current[0].properties.get("span")
+    if span is None:
+        raise InputResolutionError(f"artifact #{current[0].mlmd_id} has no span; previous_span cannot apply")
+    return gateway.latest_artifacts(
+        query.type,
+        pipeline_name=settings.run.pipeline_name,
+        producer_node_id=query.producer_task_id,
+        where=lambda r: r.properties.get("span") is not None and int(r.properties["span"]) < int(span),
+    )
+
+
+def latest_blessed_model(
+    gateway: MetadataGateway, settings: RunSettings, query: ArtifactQuery, current: Sequence[ArtifactRef]
+) -> list[ArtifactRef]:
+    """The newest LIVE Model that a ModelBlessing of this pipeline blessed (TFX's
+    LatestBlessedModelStrategy): the baseline for the Evaluator's change thresholds.
+
+    Given the candidate (an upstream ``trainer.outputs["model"]``), the candidate itself is
+    never its own baseline: a cached rerun then resolves the same baseline as the first run
+    and the Evaluator stays a cache hit.
+    """
+    if query.type != "Model":
+        raise InputResolutionError(f"latest_blessed_model resolves Models, not {query.type}")
+    blessings = gateway.latest_artifacts(
+        "ModelBlessing",
+        pipeline_name=settings.run.pipeline_name,
+        limit=10_000,
+        where=lambda r: int(r.properties.get("blessed", 0)) == 1 and "current_model_id" in r.properties,
+    )
+    candidates = {ref.mlmd_id for ref in current}
+    for blessing in blessings:  # newest first
+        if int(blessing.properties["current_model_id"]) in candidates:
+            continue
+        stored = gateway.get_artifact(int(blessing.properties["current_model_id"]))
+        if stored is None or stored.state != "LIVE" or stored.ref.type != "Model":
+            continue
+        if query.producer_task_id and not _produced_by(gateway, settings, stored.ref, query.producer_task_id):
+            continue
+        return [stored.ref]
+    return []
+
+
+def _produced_by(gateway: MetadataGateway, settings: RunSettings, ref: ArtifactRef, task_id: str) -> bool:
+    return any(
+        r.mlmd_id == ref.mlmd_id
+        for r in gateway.latest_artifacts(
+            ref.type, pipeline_name=settings.run.pipeline_name, producer_node_id=task_id, limit=10_000
+        )
+    )
+
+
+STRATEGIES: dict[str, Strategy] = {
+    "latest_artifact": latest_artifact,
+    "previous_span": previous_span,
+    "latest_blessed_model": latest_blessed_model,
+}
+assert set(STRATEGIES) == set(STRATEGY_NAMES), "artifact_query.STRATEGY_NAMES must name every strategy"
+
+
+def resolve(
+    settings: RunSettings,
+    *,
+    strategy: str,
+    queries: Mapping[str, ArtifactQuery],
+    current_inputs: Mapping[str, Sequence[Any]],
+) -> dict[str, list[ArtifactRef]]:
+    """Pick artifacts from MLMD for each query key; record a Resolver execution.
+
+    ``current_inputs`` holds the references read from XCom (for strategies such as
+    ``previous_span`` that start from the current artifact); they are checked against MLMD first.
+    """
+    run = settings.run
+    if strategy not in STRATEGIES:
+        raise InputResolutionError(f"unknown resolver strategy {strategy!r}; known: {sorted(STRATEGIES)}")
+    gateway = MetadataGateway.connect(settings.metadata)
+    where = f"Resolver {run.component_id!r}"
+    current = {
+        key: [
+            check_one(entry, key, queries[key].type, gateway, run.pipeline_root, where) for entry in entries
+        ]
+        for key, entries in current_inputs.items()
+    }
+    contexts = gateway.run_contexts(run.pipeline_name, run.run_id, run.component_id)
+    outputs: dict[str, list[ArtifactRef]] = {}
+    for key, query in queries.items():
+        outputs[key] = STRATEGIES[strategy](gateway, settings, query, current.get(key, []))
+        if outputs[key]:
+            for ref in outputs[key]:
+                log.info("resolved %s: %s #%s at %s %s", key, ref.type, ref.mlmd_id, ref.uri, ref.properties)
+        else:
+            log.info("resolved %s: nothing matches (%s, strategy %s)", key, query, strategy)
+    props = {"component_id": run.component_id, "run_id": run.run_id, "strategy": strategy}
+    gateway.record_reusing_execution("Resolver", contexts, current, outputs, props, state="COMPLETE")
+    return outputs

@@ -1,0 +1,91 @@
+"""Pusher executor and gate: TF Serving layout, atomic versions, no duplicate push, gating."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from airflow_tfx_provider.components._artifacts.blessing import write_blessing
+from airflow_tfx_provider.components.pusher import PusherSpec
+from airflow_tfx_provider.components.pusher.executor import gate
+from airflow_tfx_provider.components.pusher.executor import run as run_executor
+from airflow_tfx_provider.components.spec import ExecutionInfo
+from airflow_tfx_provider.exceptions import InvalidInputDataError, PipelineDefinitionError
+from airflow_tfx_provider.types import ArtifactRef
+
+
+def model_artifact(tmp_path, mlmd_id=7):
+    uri = tmp_path / f"model{mlmd_id}"
+    (uri / "Format-Serving" / "variables").mkdir(parents=True)
+    (uri / "Format-Serving" / "saved_model.pb").write_bytes(b"graph")
+    (uri / "Format-Serving" / "variables" / "variables.index").write_bytes(b"vars")
+    return ArtifactRef(type="Model", uri=str(uri), mlmd_id=mlmd_id)
+
+
+def blessing(tmp_path, type_name, blessed, mlmd_id=9):
+    ref = ArtifactRef(type=type_name, uri=str(tmp_path / f"{type_name}{mlmd_id}"), mlmd_id=mlmd_id)
+    write_blessing(ref, blessed)
+    return ref
+
+
+def push(tmp_path, model, out_name="pushed", base=None):
+    out = ArtifactRef(type="PushedModel", uri=str(tmp_path / out_name))
+    os.makedirs(out.uri)
+    params = PusherSpec.resolve_parameters(
+        {"push_destination": {"filesystem": {"base_directory": str(base or tmp_path / "serving")}}}, where="t"
+    )
+    run_executor({"model": [model]}, {"pushed_model": [out]}, params, ExecutionInfo(run_id="r"))
+    return out
+
+
+def test_push_writes_a_numeric_version_with_the_model_files(tmp_path):
+    out = push(tmp_path, model_artifact(tmp_path))
+    version = out.properties["pushed_version"]
+    assert str(version).isdigit() and out.properties["pushed"] == 1 and out.properties["new_version"] == 1
+    dest = tmp_path / "serving" / str(version)
+    assert out.properties["pushed_destination"] == str(dest)
+    assert (dest / "saved_model.pb").read_bytes() == b"graph"
+    assert (dest / "variables" / "variables.index").exists()
+    assert [p for p in os.listdir(tmp_path / "serving") if p.startswith(".tmp")] == []
+    record = json.loads((tmp_path / "pushed" / "push_record.json").read_text())
+    assert record["model_id"] == 7 and record["version"] == str(version)
+
+
+def test_same_model_twice_gives_one_version_and_a_new_model_a_second(tmp_path):
+    model = model_artifact(tmp_path)
+    first = push(tmp_path, model, "p1")
+    again = push(tmp_path, model, "p2")
+    assert again.properties["pushed_version"] == first.properties["pushed_version"]
+    assert again.properties["new_version"] == 0
+    other = push(tmp_path, model_artifact(tmp_path, mlmd_id=8), "p3")
+    assert other.properties["pushed_version"] != first.properties["pushed_version"]
+    versions = [p for p in os.listdir(tmp_path / "serving") if p.isdigit()]
+    assert len(versions) == 2
+
+
+def test_gate_refuses_unblessed_models_and_backfills(tmp_path):
+    params = PusherSpec.resolve_parameters(
+        {"push_destination": {"filesystem": {"base_directory": "/x"}}}, where="t"
+    )
+    ok = {"model_blessing": [blessing(tmp_path, "ModelBlessing", True)]}
+    assert gate(ok, params, ExecutionInfo(run_type="scheduled")) is None
+    bad_model = {"model_blessing": [blessing(tmp_path, "ModelBlessing", False, 10)]}
+    assert "NOT_BLESSED" in (gate(bad_model, params, ExecutionInfo()) or "")
+    bad_infra = {**ok, "infra_blessing": [blessing(tmp_path, "InfraBlessing", False, 11)]}
+    assert "INFRA_NOT_BLESSED" in (gate(bad_infra, params, ExecutionInfo()) or "")
+    assert "backfill" in (gate(ok, params, ExecutionInfo(run_type="backfill")) or "")
+    assert gate(ok, {**params, "allow_backfill_push": True}, ExecutionInfo(run_type="backfill")) is None
+
+
+def test_bad_model_and_bad_destination_are_reported(tmp_path):
+    empty = ArtifactRef(type="Model", uri=str(tmp_path / "empty"), mlmd_id=3)
+    with pytest.raises(InvalidInputDataError, match="no SavedModel"):
+        push(tmp_path, empty)
+    assert (
+        not (tmp_path / "serving").exists()
+        or [p for p in os.listdir(tmp_path / "serving") if p.isdigit()] == []
+    )
+    with pytest.raises(PipelineDefinitionError, match="push_destination"):
+        PusherSpec.validate_parameters({"push_destination": "/serving"})

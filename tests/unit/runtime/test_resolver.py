@@ -1,0 +1,108 @@
+"""The Resolver strategies on real MLMD (latest artifact, previous span, latest blessed model)."""
+
+from __future__ import annotations
+
+import pytest
+from ml_metadata.proto import metadata_store_pb2 as pb
+
+from airflow_tfx_provider.components.spec import ExecutionInfo
+from airflow_tfx_provider.exceptions import InputResolutionError
+from airflow_tfx_provider.metadata.config import MetadataConfig
+from airflow_tfx_provider.metadata.store import MetadataGateway
+from airflow_tfx_provider.runtime.artifact_query import ArtifactQuery
+from airflow_tfx_provider.runtime.launcher import launch
+from airflow_tfx_provider.runtime.resolver import resolve
+from airflow_tfx_provider.runtime.settings import RunSettings
+from tests.unit.runtime.toy_components import ToyGenSpec, ToySchemaSpec
+
+
+def settings(root, component_id, run_id="run-1"):
+    return RunSettings(
+        run=ExecutionInfo(
+            pipeline_name="toy", pipeline_root=str(root), run_id=run_id, component_id=component_id
+        ),
+        metadata=MetadataConfig.sqlite_under(str(root)),
+    )
+
+
+def gateway(root):
+    return MetadataGateway.connect(MetadataConfig.sqlite_under(str(root)))
+
+
+def test_latest_artifact_picks_newest_live_from_the_producer(tmp_path):
+    old = launch(ToyGenSpec, settings(tmp_path, "toy_gen", "run-1"), {}, {"span": 1}).outputs["examples"][0]
+    new = launch(ToyGenSpec, settings(tmp_path, "toy_gen", "run-2"), {}, {"span": 2}).outputs["examples"][0]
+    launch(ToySchemaSpec, settings(tmp_path, "toy_schema", "run-2"), {"examples": [new.to_json()]}, {})
+    resolved = resolve(
+        settings(tmp_path, "latest", "run-3"), strategy="latest_artifact",
+        queries={"examples": ArtifactQuery("Examples", "toy_gen"), "none": ArtifactQuery("Model")},
+        current_inputs={},
+    )  # fmt: skip
+    assert [r.mlmd_id for r in resolved["examples"]] == [new.mlmd_id] != [old.mlmd_id]
+    assert resolved["none"] == []
+    mlmd = gateway(tmp_path).raw
+    [execution] = mlmd.get_executions_by_type("Resolver")
+    assert execution.last_known_state == pb.Execution.COMPLETE
+    outputs = [
+        e.artifact_id for e in mlmd.get_events_by_execution_ids([execution.id]) if e.type == pb.Event.OUTPUT
+    ]
+    assert outputs == [new.mlmd_id]
+
+
+def test_previous_span_skips_current_and_later_spans(tmp_path):
+    spans = {}
+    for run, span in (("r1", 5), ("r2", 7), ("r3", 6)):
+        spans[span] = launch(ToyGenSpec, settings(tmp_path, "toy_gen", run), {}, {"span": span}).outputs[
+            "examples"
+        ][0]
+    resolved = resolve(
+        settings(tmp_path, "previous", "r4"), strategy="previous_span",
+        queries={"examples": ArtifactQuery("Examples", "toy_gen")}, current_inputs={"examples": [spans[7]]},
+    )  # fmt: skip
+    assert [r.properties["span"] for r in resolved["examples"]] == [6]
+    first = resolve(
+        settings(tmp_path, "previous", "r5"), strategy="previous_span",
+        queries={"examples": ArtifactQuery("Examples", "toy_gen")}, current_inputs={"examples": [spans[5]]},
+    )  # fmt: skip
+    assert first["examples"] == []
+
+
+def test_unknown_strategy_and_type_are_rejected(tmp_path):
+    with pytest.raises(InputResolutionError, match="unknown resolver strategy 'newest'"):
+        resolve(settings(tmp_path, "r"), strategy="newest", queries={}, current_inputs={})
+    with pytest.raises(KeyError, match="unknown artifact type 'Modle'"):
+        ArtifactQuery("Modle")
+
+
+def test_latest_blessed_model_follows_positive_blessings(tmp_path):
+    from tests.unit.runtime.toy_components import ToyBlessSpec as evaluator
+    from tests.unit.runtime.toy_components import ToyModelSpec as trainer
+
+    models = {}
+    for run, tag, blessed in (("r1", "a", True), ("r2", "b", True), ("r3", "c", False)):
+        models[tag] = launch(trainer, settings(tmp_path, "trainer", run), {}, {"tag": tag}).outputs["model"][
+            0
+        ]
+        launch(
+            evaluator,
+            settings(tmp_path, "evaluator", run),
+            {"model": [models[tag].to_json()]},
+            {"blessed": blessed},
+        )
+    resolved = resolve(
+        settings(tmp_path, "baseline", "r4"), strategy="latest_blessed_model",
+        queries={"model": ArtifactQuery("Model", "trainer")}, current_inputs={},
+    )  # fmt: skip
+    assert [r.mlmd_id for r in resolved["model"]] == [models["b"].mlmd_id]  # c is newer but NOT_BLESSED
+    excluding_candidate = resolve(
+        settings(tmp_path, "baseline", "r5"), strategy="latest_blessed_model",
+        queries={"model": ArtifactQuery("Model", "trainer")}, current_inputs={"model": [models["b"]]},
+    )  # fmt: skip
+    assert [r.mlmd_id for r in excluding_candidate["model"]] == [models["a"].mlmd_id]
+    none = resolve(
+        settings(tmp_path / "empty", "baseline", "r1"),
+        strategy="latest_blessed_model",
+        queries={"model": ArtifactQuery("Model")},
+        current_inputs={},
+    )
+    assert none["model"] == []
