@@ -1,5 +1,6 @@
 """Run every benchmark in turn: import time, cold vs cached demo, the taxi pipeline under a real
-scheduler, StatisticsGen and Transform (1M rows).
+scheduler, StatisticsGen and Transform (1M rows), and a parallel 30-day backfill of the
+data-validation DAG under a real scheduler.
 
     python -m bench.run_all                  # what `make bench` runs
     python -m bench.run_all --rows 20000     # quicker StatisticsGen run on less data
@@ -13,7 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import demo_cached, import_time, scheduler_pipeline, statistics_gen, transform
+from bench import backfill_validation, demo_cached, import_time, scheduler_pipeline, statistics_gen, transform
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -27,13 +28,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--demo-reps", type=int, default=3)
     parser.add_argument("--stats-reps", type=int, default=3)
     parser.add_argument("--scheduler-reps", type=int, default=2)
+    parser.add_argument("--backfill-days", type=int, default=30, help="days of the backfill benchmark")
     parser.add_argument(
         "--direct-modes", default="direct,direct-1p", help="direct variants of the StatisticsGen benchmark"
     )
     parser.add_argument(
         "--only",
         default="",
-        help="comma list among import_time,demo_cached,scheduler_pipeline,statistics_gen,transform",
+        help="comma list among import_time,demo_cached,scheduler_pipeline,statistics_gen,transform,"
+        "backfill_validation",
     )
     parser.add_argument("--no-results", action="store_true", help="do not update bench/RESULTS.md")
     args = parser.parse_args(argv)
@@ -61,6 +64,10 @@ def main(argv: list[str] | None = None) -> None:
             ),
         ),
         ("transform", lambda: transform.main(["--rows", str(args.rows), "--reps", "2", *extra])),
+        (
+            "backfill_validation",
+            lambda: backfill_validation.main(["--days", str(args.backfill_days), *extra]),
+        ),
     ]
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     for name, run in steps:

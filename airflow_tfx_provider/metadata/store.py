@@ -196,12 +196,19 @@ class MetadataGateway:
         return event
 
     def _input_pairs(self, inputs: Mapping[str, Sequence[ArtifactRef]]) -> list[tuple[Any, Any]]:
-
-        pairs = []
+        """One INPUT event per artifact; an artifact used under several keys (a Resolver that
+        hands the candidate back as the baseline) gets one (key, index) pair per use in its path,
+        as MLMD allows only one event per artifact, execution and type."""
+        pairs: dict[int, tuple[Any, Any]] = {}
         for key, refs in inputs.items():
             for index, proto in enumerate(self._artifact_protos(refs)):
-                pairs.append((proto, self._event(pb.Event.INPUT, key, index)))
-        return pairs
+                if proto.id in pairs:
+                    event = pairs[proto.id][1]
+                    event.path.steps.add().key = key
+                    event.path.steps.add().index = index
+                else:
+                    pairs[proto.id] = (proto, self._event(pb.Event.INPUT, key, index))
+        return list(pairs.values())
 
     def start_execution(
         self,
@@ -272,8 +279,12 @@ class MetadataGateway:
                 pairs.append((proto, None))
         self._store.put_execution(execution, pairs, contexts.all(), reuse_context_if_already_exist=True)
 
-    def fail_execution(self, execution_id: int, contexts: RunContexts, reason: str) -> None:
-        """Mark the execution FAILED and every PENDING output of it ABANDONED."""
+    def fail_execution(self, execution_id: int, contexts: RunContexts | None, reason: str) -> None:
+        """Mark the execution FAILED and every PENDING output of it ABANDONED.
+
+        ``contexts`` None: the execution keeps the contexts it has (for reclaiming an attempt of
+        another run, which must not be attributed to the current one).
+        """
         execution = self._execution(execution_id)
         execution.last_known_state = pb.Execution.FAILED
         execution.custom_properties["failure"].string_value = reason[:2000]
@@ -285,7 +296,10 @@ class MetadataGateway:
         for artifact in pending:
             artifact.state = pb.Artifact.ABANDONED
         self._store.put_execution(
-            execution, [(a, None) for a in pending], contexts.all(), reuse_context_if_already_exist=True
+            execution,
+            [(a, None) for a in pending],
+            contexts.all() if contexts is not None else [],
+            reuse_context_if_already_exist=True,
         )
 
     def record_reusing_execution(
@@ -365,6 +379,56 @@ class MetadataGateway:
             for e in self.executions_of_node(contexts)
             if e.id in in_run and e.last_known_state == pb.Execution.RUNNING
         ]
+
+    def running_executions_of_node(self, contexts: RunContexts) -> list[tuple[int, dict[str, Any], bool]]:
+        """RUNNING executions of this node in any run: (id, properties, whether in this run)."""
+        in_run = {e.id for e in self._store.get_executions_by_context(contexts.pipeline_run.id)}
+        return [
+            (e.id, {k: get_value(v) for k, v in e.custom_properties.items()}, e.id in in_run)
+            for e in self.executions_of_node(contexts)
+            if e.last_known_state == pb.Execution.RUNNING
+        ]
+
+    def declared_outputs(self, execution_id: int) -> list[StoredArtifact]:
+        """Every output artifact an execution declared (in any state)."""
+        ids = self._output_artifact_ids(execution_id)
+        return [s for s in (self.get_artifact(i) for i in ids) if s is not None]
+
+    def produced_in_run(self, artifact_id: int, contexts: RunContexts, producer_node_id: str) -> bool:
+        """Whether an execution of ``producer_node_id`` in this run output (or reused) the artifact."""
+        pipeline_name = contexts.pipeline.name
+        node = self._store.get_context_by_type_and_name(NODE_CONTEXT, f"{pipeline_name}.{producer_node_id}")
+        if node is None:
+            return False
+        in_run = {e.id for e in self._store.get_executions_by_context(contexts.pipeline_run.id)}
+        of_node = {e.id for e in self._store.get_executions_by_context(node.id)}
+        return any(
+            e.type == pb.Event.OUTPUT and e.execution_id in in_run & of_node
+            for e in self._store.get_events_by_artifact_ids([artifact_id])
+        )
+
+    def producer_properties(self, artifact_id: int) -> dict[str, Any]:
+        """Custom properties of the execution that first output the artifact ({} if none)."""
+        producers = sorted(
+            e.execution_id
+            for e in self._store.get_events_by_artifact_ids([artifact_id])
+            if e.type == pb.Event.OUTPUT
+        )
+        if not producers:
+            return {}
+        execution = self._execution(producers[0])
+        return {k: get_value(v) for k, v in execution.custom_properties.items()}
+
+    def mark_damaged(self, artifact_id: int, reason: str) -> None:
+        """Take a LIVE artifact whose files are gone or changed out of use: state DELETED, with why."""
+        found = self._store.get_artifacts_by_id([artifact_id])
+        if not found or found[0].state != pb.Artifact.LIVE:
+            return
+        proto = found[0]
+        proto.state = pb.Artifact.DELETED
+        proto.custom_properties["integrity_failure"].string_value = reason[:2000]
+        self._store.put_artifacts([proto])
+        log.warning("artifact %d is no longer LIVE: %s", artifact_id, reason)
 
     @property
     def raw(self) -> Any:

@@ -15,7 +15,7 @@ from airflow_tfx_provider.exceptions import InputResolutionError, PipelineDefini
 from airflow_tfx_provider.hooks.mlmd import MLMDHook
 from airflow_tfx_provider.metadata.config import MetadataConfig
 from airflow_tfx_provider.operators.wiring import OutputRef, Outputs, producer_task_ids
-from airflow_tfx_provider.runtime.settings import RunSettings
+from airflow_tfx_provider.runtime.settings import RunSettings, TaskOutput
 from airflow_tfx_provider.types import ArtifactRef, refs_to_json
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,11 @@ class PipelineTaskOperator(BaseOperator):
         return RunSettings(run=run, metadata=self.metadata_config(root), enable_cache=enable_cache)
 
     def pull_inputs(self, context: Context) -> dict[str, list[Any]]:
-        """Replace each ``OutputRef`` by the artifact references its producer pushed to XCom."""
+        """Replace each ``OutputRef`` by the artifact references its producer pushed to XCom.
+
+        Each pulled reference is wrapped in a ``TaskOutput`` naming its producer, so that the
+        launcher can check that this task made it in this very run.
+        """
         pulled: dict[str, list[Any]] = {}
         for key, items in self.component_inputs.items():
             pulled[key] = []
@@ -136,18 +140,16 @@ class PipelineTaskOperator(BaseOperator):
                 if not isinstance(item, OutputRef):
                     pulled[key].append(item)
                     continue
-                value = context["ti"].xcom_pull(task_ids=item.task_id, key=item.key)
+                where = f"task {self.task_id!r}: input {key!r} (XCom {item.key!r} of task {item.task_id!r})"
+                try:
+                    value = context["ti"].xcom_pull(task_ids=item.task_id, key=item.key)
+                except Exception as err:  # e.g. a value that is not JSON: Airflow cannot even return it
+                    raise InputResolutionError(f"{where}: the XCom cannot be read: {err}") from err
                 if value is None:
-                    raise InputResolutionError(
-                        f"task {self.task_id!r}: input {key!r} expects XCom {item.key!r} of task "
-                        f"{item.task_id!r}, which has none (did that task run in this DAG run?)"
-                    )
+                    raise InputResolutionError(f"{where} has no value (did that task run in this DAG run?)")
                 if not isinstance(value, list):
-                    raise InputResolutionError(
-                        f"task {self.task_id!r}: XCom {item.key!r} of task {item.task_id!r} is not a list of "
-                        f"artifact references: {value!r}"
-                    )
-                pulled[key].extend(value)
+                    raise InputResolutionError(f"{where} is not a list of artifact references: {value!r}")
+                pulled[key].extend(TaskOutput(entry, item.task_id) for entry in value)
         return pulled
 
     def push_outputs(self, context: Context, outputs: Mapping[str, list[ArtifactRef]]) -> dict[str, Any]:

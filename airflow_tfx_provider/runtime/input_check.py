@@ -2,8 +2,11 @@
 
 XCom is not trusted: a reference must name an artifact MLMD knows, with the same type
 and URI, in state LIVE, stored under the pipeline root (or registered by the Importer
-as external), with its files present. The MLMD record, not the XCom copy, is what the
-executor gets.
+as external), with its files as they were published (``output_dirs.integrity_problem``).
+A reference read from a task's XCom (``TaskOutput``) must moreover have been produced or
+reused by that task in the current run: an XCom of another run is stale. The MLMD record,
+not the XCom copy, is what the executor gets. An artifact found damaged is taken out of use
+(state DELETED) so that no later run trusts it either.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from typing import Any
 
 from airflow_tfx_provider.components.spec import ComponentSpec
 from airflow_tfx_provider.exceptions import InputResolutionError
-from airflow_tfx_provider.metadata.store import MetadataGateway
+from airflow_tfx_provider.metadata.store import MetadataGateway, RunContexts
+from airflow_tfx_provider.runtime import output_dirs
+from airflow_tfx_provider.runtime.settings import TaskOutput
 from airflow_tfx_provider.types import ArtifactRef
 
-EXTERNAL_PROPERTY = "is_external"
+EXTERNAL_PROPERTY = output_dirs.EXTERNAL_PROPERTY
 
 
 def is_under(path: str, root: str) -> bool:
@@ -30,6 +35,7 @@ def check_inputs(
     raw_inputs: Mapping[str, Sequence[Any]],
     *,
     gateway: MetadataGateway,
+    contexts: RunContexts,
     pipeline_root: str,
     where: str,
 ) -> dict[str, list[ArtifactRef]]:
@@ -40,7 +46,8 @@ def check_inputs(
         if not entries and not input_spec.optional:
             raise InputResolutionError(f"{where}: required input {key!r} ({input_spec.type.name}) is empty")
         checked[key] = [
-            check_one(entry, key, input_spec.type.name, gateway, pipeline_root, where) for entry in entries
+            check_one(entry, key, input_spec.type.name, gateway, contexts, pipeline_root, where)
+            for entry in entries
         ]
     unknown = sorted(set(raw_inputs) - set(spec.inputs))
     if unknown:
@@ -51,13 +58,21 @@ def check_inputs(
 
 
 def check_one(
-    entry: Any, key: str, expected_type: str, gateway: MetadataGateway, pipeline_root: str, where: str
+    entry: Any,
+    key: str,
+    expected_type: str,
+    gateway: MetadataGateway,
+    contexts: RunContexts,
+    pipeline_root: str,
+    where: str,
 ) -> ArtifactRef:
     label = f"{where}: input {key!r}"
+    producer = entry.task_id if isinstance(entry, TaskOutput) else None
+    raw: Any = entry.value if isinstance(entry, TaskOutput) else entry
     try:
-        ref = entry if isinstance(entry, ArtifactRef) else ArtifactRef.from_json(entry)
-    except (ValueError, KeyError) as err:
-        raise InputResolutionError(f"{label}: malformed artifact reference: {err}") from None
+        ref = raw if isinstance(raw, ArtifactRef) else ArtifactRef.from_json(raw)
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        raise InputResolutionError(f"{label}: malformed artifact reference {raw!r}: {err}") from None
     if ref.mlmd_id is None:
         raise InputResolutionError(f"{label}: reference to {ref.uri} has no MLMD id")
     stored = gateway.get_artifact(ref.mlmd_id)
@@ -86,6 +101,18 @@ def check_one(
             f"{label}: artifact id {ref.mlmd_id} URI {record.uri} lies outside the pipeline root "
             f"{pipeline_root}"
         )
-    if not os.path.exists(record.uri):
-        raise InputResolutionError(f"{label}: artifact id {ref.mlmd_id}: its files at {record.uri} are gone")
+    if producer is not None and not gateway.produced_in_run(ref.mlmd_id, contexts, producer):
+        raise InputResolutionError(
+            f"{label}: artifact id {ref.mlmd_id} ({record.type} at {record.uri}) was not produced by task "
+            f"{producer!r} in this run ({contexts.pipeline_run.name}); the XCom is stale (of another run "
+            "or task) or was tampered with"
+        )
+    problem = output_dirs.integrity_problem(record)
+    if problem is not None:
+        gateway.mark_damaged(ref.mlmd_id, problem)
+        output_dirs.retire(record)
+        raise InputResolutionError(
+            f"{label}: artifact id {ref.mlmd_id} ({record.type}) is damaged: {problem}; it is no longer "
+            "LIVE, so the next run of its producer makes it again (its remains were removed)"
+        )
     return record

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from airflow_tfx_provider.components.spec import ComponentSpec, ExecutionInfo
-from airflow_tfx_provider.exceptions import ComponentSkipped
+from airflow_tfx_provider.exceptions import ComponentSkipped, PipelineDefinitionError
 from airflow_tfx_provider.metadata.store import MetadataGateway, RunContexts
-from airflow_tfx_provider.runtime import output_dirs
+from airflow_tfx_provider.runtime import attempts, output_dirs
 from airflow_tfx_provider.runtime.fingerprint import compute_fingerprint
 from airflow_tfx_provider.runtime.input_check import check_inputs
 from airflow_tfx_provider.runtime.settings import RunSettings
@@ -57,18 +57,6 @@ class _Launch:
         return f"{self.spec.name} {self.run.component_id!r}"
 
 
-def _cleanup_interrupted(
-    gateway: MetadataGateway, contexts: RunContexts, run: ExecutionInfo, spec: ComponentSpec
-) -> None:
-    """An earlier attempt of this task in this run that is still RUNNING was killed: fail it."""
-    for execution_id in gateway.running_executions_of_run(contexts):
-        log.warning("execution %d of %s was interrupted; marking it FAILED", execution_id, run.component_id)
-        for key in spec.outputs:
-            final = output_dirs.final_uri(run.pipeline_root, run.component_id, key, execution_id)
-            output_dirs.discard(output_dirs.staging_uri(final))
-        gateway.fail_execution(execution_id, contexts, "attempt interrupted (task killed or worker lost)")
-
-
 def _log_artifacts(label: str, artifacts: Mapping[str, Sequence[ArtifactRef]]) -> None:
     for key, refs in artifacts.items():
         for ref in refs:
@@ -88,11 +76,15 @@ def _start(
     params = spec.resolve_parameters(parameters, where=where)
     if spec.validate_parameters is not None:
         spec.validate_parameters(params)
+    if os.path.exists(run.pipeline_root) and not os.path.isdir(run.pipeline_root):
+        raise PipelineDefinitionError(f"{where}: pipeline_root {run.pipeline_root} is a file, not a folder")
     gateway = MetadataGateway.connect(settings.metadata)
     log.info("MLMD store: %s", settings.metadata.describe())
     contexts = gateway.run_contexts(run.pipeline_name, run.run_id, run.component_id)
-    _cleanup_interrupted(gateway, contexts, run, spec)
-    inputs = check_inputs(spec, raw_inputs, gateway=gateway, pipeline_root=run.pipeline_root, where=where)
+    attempts.reclaim_dead_attempts(gateway, contexts, run, spec)
+    inputs = check_inputs(
+        spec, raw_inputs, gateway=gateway, contexts=contexts, pipeline_root=run.pipeline_root, where=where
+    )
     _log_artifacts("input", inputs)
     return _Launch(spec, run, gateway, contexts, params, inputs)
 
@@ -122,9 +114,21 @@ def _from_cache(launch: _Launch, properties: dict[str, Any]) -> tuple[int, Artif
         return None
     source_id, found = hit
     reused = {key: found.get(key, []) for key in launch.spec.outputs}
-    missing = [r.uri for refs in reused.values() for r in refs if not output_dirs.is_present(r.uri)]
-    if missing:
-        log.info("cache entry of execution %d ignored: files gone at %s", source_id, missing)
+    damaged = [
+        (r, problem)
+        for refs in reused.values()
+        for r in refs
+        if (problem := output_dirs.integrity_problem(r))
+    ]
+    if damaged:
+        for ref, problem in damaged:
+            launch.gateway.mark_damaged(int(ref.mlmd_id or 0), problem)
+            output_dirs.retire(ref)
+        log.info(
+            "cache entry of execution %d ignored: %s",
+            source_id,
+            "; ".join(f"{r.type} #{r.mlmd_id}: {problem}" for r, problem in damaged),
+        )
         log.info("cache miss (fingerprint %s)", fingerprint[:12])
         return None
     execution_id = launch.gateway.record_reusing_execution(
@@ -147,7 +151,9 @@ def _execute(launch: _Launch, properties: dict[str, Any]) -> tuple[int, Artifact
     """
     spec, run, gateway, contexts = launch.spec, launch.run, launch.gateway, launch.contexts
     executor = spec.load_executor()  # imports the heavy libraries before MLMD records anything
+    properties = {**properties, **attempts.current_process()}
     execution_id = gateway.start_execution(spec.name, contexts, launch.inputs, properties)
+    scratch = attempts.scratch_dir(run, execution_id)
     outputs: ArtifactMap = {
         key: [
             ArtifactRef(
@@ -161,10 +167,15 @@ def _execute(launch: _Launch, properties: dict[str, Any]) -> tuple[int, Artifact
     try:
         gateway.declare_outputs(execution_id, contexts, outputs)
         staged = output_dirs.prepare_staging(outputs)
-        if run.temp_dir:
-            os.makedirs(run.temp_dir, exist_ok=True)
+        if scratch:
+            os.makedirs(scratch, exist_ok=True)
         log.info("running %s executor (execution %d)", spec.name, execution_id)
-        executor(launch.inputs, staged, launch.params, dataclasses.replace(run, execution_id=execution_id))
+        executor(
+            launch.inputs,
+            staged,
+            launch.params,
+            dataclasses.replace(run, execution_id=execution_id, temp_dir=scratch),
+        )
         optional = frozenset(key for key, out in spec.outputs.items() if out.optional)
         dropped = output_dirs.verify_staged(staged, launch.where, optional)
         for key in sorted(dropped):
@@ -184,6 +195,9 @@ def _execute(launch: _Launch, properties: dict[str, Any]) -> tuple[int, Artifact
         except Exception:  # the original error matters more than the bookkeeping one
             log.exception("could not record the failure of execution %d in MLMD", execution_id)
         raise
+    finally:
+        if scratch:
+            output_dirs.discard(scratch)
     _log_artifacts("output", outputs)
     return execution_id, outputs
 
@@ -204,6 +218,7 @@ def launch(
         "fingerprint": compute_fingerprint(spec, current.params, current.inputs, extra),
         "component_id": current.run.component_id,
         "run_id": current.run.run_id,
+        "run_type": current.run.run_type,
         "executor_version": spec.executor_version,
     }
     if settings.enable_cache:

@@ -5,6 +5,11 @@ writes into a sibling staging folder ``.staging-<execution_id>``; only after it 
 and every output is verified is the folder renamed to its final URI (a single ``rename``,
 atomic on a local filesystem). A failed or killed attempt therefore never leaves
 half-written files under a published URI.
+
+At publication each artifact records a manifest of what it holds (``manifest_files``: the
+number of files, ``manifest_bytes``: their total size) as properties. The cache and the
+input check compare the folder with it (``integrity_problem``), which costs one directory
+walk: an emptied or truncated artifact is caught before anything trusts it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ from airflow_tfx_provider.types import ArtifactRef
 log = logging.getLogger(__name__)
 
 STAGING_PREFIX = ".staging-"
+#: Set on artifacts the Importer registers: their files are not the pipeline's to check or remove.
+EXTERNAL_PROPERTY = "is_external"
+MANIFEST_FILES = "manifest_files"
+MANIFEST_BYTES = "manifest_bytes"
 
 
 def final_uri(pipeline_root: str, component_id: str, key: str, execution_id: int) -> str:
@@ -75,8 +84,9 @@ def publish(staged: Mapping[str, list[ArtifactRef]], outputs: Mapping[str, list[
                 raise OutputVerificationError(
                     f"output {key!r}: {final.uri} exists already; refusing to overwrite"
                 )
+            files, size = _inventory(stage.uri)
             os.rename(stage.uri, final.uri)
-            final.properties = dict(stage.properties)
+            final.properties = {**stage.properties, MANIFEST_FILES: files, MANIFEST_BYTES: size}
             log.info("published %s %s at %s", final.type, key, final.uri)
 
 
@@ -86,5 +96,37 @@ def discard(path: str) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def is_present(uri: str) -> bool:
-    return os.path.isdir(uri)
+def retire(ref: ArtifactRef) -> None:
+    """Remove the folder of an artifact taken out of use (damaged), unless it is external."""
+    if not ref.properties.get(EXTERNAL_PROPERTY):
+        discard(ref.uri)
+
+
+def _inventory(folder: str) -> tuple[int, int]:
+    """(number of files, total bytes) below ``folder``."""
+    files = size = 0
+    for parent, _, names in os.walk(folder):
+        for name in names:
+            files += 1
+            size += os.path.getsize(os.path.join(parent, name))
+    return files, size
+
+
+def integrity_problem(ref: ArtifactRef) -> str | None:
+    """What is wrong with a published artifact's folder, or None if it matches its manifest.
+
+    Artifacts without a manifest (external ones registered by the Importer, or published
+    before manifests existed) are only required to exist.
+    """
+    if not os.path.exists(ref.uri):
+        return f"its files at {ref.uri} are gone"
+    expected = (ref.properties.get(MANIFEST_FILES), ref.properties.get(MANIFEST_BYTES))
+    if None in expected or not os.path.isdir(ref.uri):
+        return None
+    files, size = _inventory(ref.uri)
+    if (files, size) != (int(expected[0] or 0), int(expected[1] or 0)):
+        return (
+            f"its folder {ref.uri} holds {files} file(s), {size} bytes, but {expected[0]} file(s), "
+            f"{expected[1]} bytes were published"
+        )
+    return None

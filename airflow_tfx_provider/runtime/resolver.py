@@ -36,43 +36,69 @@ def latest_artifact(
 def previous_span(
     gateway: MetadataGateway, settings: RunSettings, query: ArtifactQuery, current: Sequence[ArtifactRef]
 ) -> list[ArtifactRef]:
-    """The newest LIVE artifact from the same producer with a span below the current one."""
+    """The LIVE artifact from the same producer with the largest span below the current one.
+
+    Ties (several artifacts of that span) go to the highest ``version``, then the newest. The
+    order in which runs finished does not matter: in a parallel backfill, day 9 compares with
+    day 8 even if day 5 finished last.
+    """
     if not current:
         raise InputResolutionError("the previous_span strategy needs the current artifact as input")
     span = current[0].properties.get("span")
     if span is None:
         raise InputResolutionError(f"artifact #{current[0].mlmd_id} has no span; previous_span cannot apply")
-    return gateway.latest_artifacts(
+    earlier = gateway.latest_artifacts(
         query.type,
         pipeline_name=settings.run.pipeline_name,
         producer_node_id=query.producer_task_id,
+        limit=100_000,
         where=lambda r: r.properties.get("span") is not None and int(r.properties["span"]) < int(span),
-    )
+    )  # newest first, so max() keeps the newest among equal (span, version)
+    if not earlier:
+        return []
+    return [max(earlier, key=lambda r: (int(r.properties["span"]), int(r.properties.get("version") or 0)))]
 
 
 def latest_blessed_model(
     gateway: MetadataGateway, settings: RunSettings, query: ArtifactQuery, current: Sequence[ArtifactRef]
 ) -> list[ArtifactRef]:
-    """The newest LIVE Model that a ModelBlessing of this pipeline blessed (TFX's
-    LatestBlessedModelStrategy): the baseline for the Evaluator's change thresholds.
+    """The Evaluator's baseline (TFX's LatestBlessedModelStrategy, made backfill-safe).
 
-    Given the candidate (an upstream ``trainer.outputs["model"]``), the candidate itself is
-    never its own baseline: a cached rerun then resolves the same baseline as the first run
-    and the Evaluator stays a cache hit.
+    1. The model serving now: that of the newest PushedModel of this pipeline (what the Pusher
+       last delivered), if it is still LIVE.
+    2. Else, when nothing was pushed yet, the newest LIVE Model blessed by a ModelBlessing of a
+       run that is not a backfill.
+
+    Backfill runs bless models but do not push them (unless ``allow_backfill_push``), so a model
+    trained on old data never becomes the baseline of the next scheduled run. The candidate (an
+    upstream ``trainer.outputs["model"]``) is never its own baseline: a cached rerun then
+    resolves the same baseline as the first run, and the Evaluator stays a cache hit.
     """
     if query.type != "Model":
         raise InputResolutionError(f"latest_blessed_model resolves Models, not {query.type}")
+    candidates = {ref.mlmd_id for ref in current}
+    pushes = gateway.latest_artifacts(
+        "PushedModel",
+        pipeline_name=settings.run.pipeline_name,
+        limit=100_000,
+        where=lambda r: "pushed_model_id" in r.properties,
+    )
+    pushed_ids = [int(p.properties["pushed_model_id"]) for p in pushes]  # newest first
     blessings = gateway.latest_artifacts(
         "ModelBlessing",
         pipeline_name=settings.run.pipeline_name,
-        limit=10_000,
+        limit=100_000,
         where=lambda r: int(r.properties.get("blessed", 0)) == 1 and "current_model_id" in r.properties,
     )
-    candidates = {ref.mlmd_id for ref in current}
-    for blessing in blessings:  # newest first
-        if int(blessing.properties["current_model_id"]) in candidates:
+    blessed_ids = [
+        int(b.properties["current_model_id"])
+        for b in blessings  # newest first
+        if gateway.producer_properties(int(b.mlmd_id or 0)).get("run_type") != "backfill"
+    ]
+    for model_id in [*pushed_ids, *blessed_ids]:  # the serving model first, then the blessed ones
+        if model_id in candidates:
             continue
-        stored = gateway.get_artifact(int(blessing.properties["current_model_id"]))
+        stored = gateway.get_artifact(model_id)
         if stored is None or stored.state != "LIVE" or stored.ref.type != "Model":
             continue
         if query.producer_task_id and not _produced_by(gateway, settings, stored.ref, query.producer_task_id):
@@ -115,13 +141,14 @@ def resolve(
         raise InputResolutionError(f"unknown resolver strategy {strategy!r}; known: {sorted(STRATEGIES)}")
     gateway = MetadataGateway.connect(settings.metadata)
     where = f"Resolver {run.component_id!r}"
+    contexts = gateway.run_contexts(run.pipeline_name, run.run_id, run.component_id)
     current = {
         key: [
-            check_one(entry, key, queries[key].type, gateway, run.pipeline_root, where) for entry in entries
+            check_one(entry, key, queries[key].type, gateway, contexts, run.pipeline_root, where)
+            for entry in entries
         ]
         for key, entries in current_inputs.items()
     }
-    contexts = gateway.run_contexts(run.pipeline_name, run.run_id, run.component_id)
     outputs: dict[str, list[ArtifactRef]] = {}
     for key, query in queries.items():
         outputs[key] = STRATEGIES[strategy](gateway, settings, query, current.get(key, []))

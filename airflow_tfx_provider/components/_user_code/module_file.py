@@ -35,14 +35,37 @@ class UserFunction:
     source: str  # the module file path or the dotted module name
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        """Call it; any exception becomes a ``UserCodeError`` naming the function and file."""
+        """Call it; any exception becomes a ``UserCodeError`` naming the function and file.
+
+        So does ``SystemExit`` (``sys.exit()``), which would otherwise end the task without
+        naming either; ``KeyboardInterrupt`` and Airflow's own ``BaseException`` signals
+        (timeout, termination) pass through.
+        """
         try:
             return self.func(*args, **kwargs)
         except UserCodeError:
             raise
+        except SystemExit as err:
+            log.error("%s in %s exited:\n%s", self.name, self.source, traceback.format_exc())
+            raise UserCodeError(f"{self.name} in {self.source} {_exited(err)}") from err
         except Exception as err:
             log.error("%s in %s raised:\n%s", self.name, self.source, traceback.format_exc())
             raise UserCodeError(f"{self.name} in {self.source} raised {type(err).__name__}: {err}") from err
+
+
+def _exited(err: SystemExit) -> str:
+    """How ``err`` ended user code, for messages: ``called sys.exit() or raised SystemExit (exit code 3)``."""
+    code = err.code
+    if code is None:
+        status = "exit code 0"
+    elif isinstance(code, int):
+        status = f"exit code {code}"
+    else:
+        status = f"exit code 1, message {str(code)!r}"
+    return (
+        f"called sys.exit() or raised SystemExit ({status}); user code must not end the process: raise an "
+        "exception instead"
+    )
 
 
 def resolve_user_function(*, module_file: str | None, function_path: str | None, name: str) -> UserFunction:
@@ -56,7 +79,7 @@ def resolve_user_function(*, module_file: str | None, function_path: str | None,
             f"{'both' if module_file else 'neither'}"
         )
     if module_file:
-        module = load_module_file(module_file)
+        module = load_module_file(module_file, function=name)
         return UserFunction(_get_function(module, name, module_file), name, module_file)
     assert function_path is not None
     module_name, _, attr = function_path.rpartition(".")
@@ -64,13 +87,21 @@ def resolve_user_function(*, module_file: str | None, function_path: str | None,
         raise PipelineDefinitionError(f"{function_path!r} is not a dotted path like 'pkg.module.{name}'")
     try:
         module = importlib.import_module(module_name)
+    except SystemExit as err:
+        log.error("importing %s exited:\n%s", module_name, traceback.format_exc())
+        raise UserCodeError(
+            f"cannot import module {module_name!r} for {function_path}: importing it {_exited(err)}"
+        ) from err
     except Exception as err:
         raise UserCodeError(f"cannot import module {module_name!r} for {function_path}: {err}") from err
     return UserFunction(_get_function(module, attr, module_name), attr, module_name)
 
 
-def load_module_file(path: str) -> ModuleType:
-    """Import a module file under a name unique to its path and content."""
+def load_module_file(path: str, *, function: str | None = None) -> ModuleType:
+    """Import a module file under a name unique to its path and content.
+
+    ``function``: the user function it is loaded for, named in error messages.
+    """
     if not os.path.isfile(path):
         raise UserCodeError(f"module file {path} does not exist")
     with open(path, "rb") as handle:
@@ -94,6 +125,11 @@ def load_module_file(path: str) -> ModuleType:
     try:
         sys.modules[unique] = module
         spec.loader.exec_module(module)
+    except SystemExit as err:
+        sys.modules.pop(unique, None)
+        log.error("importing %s exited:\n%s", path, traceback.format_exc())
+        wanted = f" (loaded for {function})" if function else ""
+        raise UserCodeError(f"importing module file {path}{wanted} {_exited(err)}") from err
     except Exception as err:
         sys.modules.pop(unique, None)
         log.error("importing %s raised:\n%s", path, traceback.format_exc())

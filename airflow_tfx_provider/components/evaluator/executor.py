@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 import math
+import os
+import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
 import tensorflow as tf
 import tensorflow_model_analysis as tfma
 from google.protobuf import text_format
+from google.protobuf.message import DecodeError
 from tensorflow_model_analysis import constants as tfma_constants
 from tensorflow_model_analysis.metrics.metric_specs import metric_instance
 from tfx_bsl.public import tfxio
@@ -240,6 +245,223 @@ def log_validation(result: Any) -> None:
     log.info("validation %s", "passed: every threshold holds" if result.validation_ok else "FAILED")
 
 
+# --- label keys ------------------------------------------------------------------------------
+#: The signatures TFMA calls for transformed features when a model spec names no
+#: ``preprocessing_function_names`` (``transformed_features_extractor._DEFAULT_SIGNATURE_NAMES``).
+DEFAULT_PREPROCESSING_FUNCTIONS = ("transformed_features", "transformed_labels")
+
+#: Model types whose labels TFMA looks up in the features (and transformed features) only.
+_FEATURE_LABEL_MODEL_TYPES = ("", tfma_constants.TF_KERAS, tfma_constants.TF_GENERIC)
+
+#: How TFMA's failure reads when an example has no value for the label key.
+_NO_LABEL_VALUE = re.compile(r"no value provided for label|'labels': None")
+
+_MAX_NAMES_SHOWN = 40
+
+
+@dataclass(frozen=True)
+class ExampleFeatures:
+    """Feature names TFMA will see, and where they were read (for messages)."""
+
+    names: frozenset[str]
+    source: str
+
+
+@dataclass(frozen=True)
+class SpecLabels:
+    """A model spec's label keys and what could produce them besides the example features."""
+
+    spec: str  # "eval_config.model_specs[0] (candidate model, artifact 21)"
+    keys: dict[str, str]  # field of the model spec ("label_key", "label_keys['out']") -> label key
+    #: preprocessing function TFMA calls -> its output names (None: unknown);
+    #: None: cannot tell which functions TFMA calls. ``{}``: none, labels come from the features.
+    functions: dict[str, list[str] | None] | None
+
+    def produced(self) -> set[str]:
+        return {name for outputs in (self.functions or {}).values() for name in outputs or ()}
+
+
+def _names(names: Iterable[str]) -> str:
+    shown = sorted(names)
+    more = len(shown) - _MAX_NAMES_SHOWN
+    return str(shown[:_MAX_NAMES_SHOWN])[:-1] + (f", ... ({more} more)]" if more > 0 else "]")
+
+
+def _meta_graph(saved_model: Any) -> Any:
+    for meta in saved_model.meta_graphs:
+        if tf.saved_model.SERVING in meta.meta_info_def.tags:
+            return meta
+    return saved_model.meta_graphs[0] if saved_model.meta_graphs else None
+
+
+def saved_model_functions(path: str) -> tuple[dict[str, list[str]], frozenset[str]] | None:
+    """A SavedModel's signatures (name -> output names) and its root object's attribute names.
+
+    Read from ``saved_model.pb`` without loading the model; None if that cannot be read.
+    """
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    try:
+        with tf.io.gfile.GFile(os.path.join(path, "saved_model.pb"), "rb") as handle:
+            meta = _meta_graph(saved_model_pb2.SavedModel.FromString(handle.read()))
+    except (tf.errors.OpError, DecodeError, OSError) as err:
+        log.info("cannot read the signatures of %s (%s); label keys are checked only after TFMA", path, err)
+        return None
+    if meta is None:
+        return None
+    signatures = {name: sorted(sig.outputs) for name, sig in meta.signature_def.items()}
+    nodes = meta.object_graph_def.nodes
+    attributes = frozenset(child.local_name for child in nodes[0].children) if nodes else frozenset()
+    return signatures, attributes
+
+
+def _preprocessing_functions(spec: Any, path: str) -> dict[str, list[str] | None] | None:
+    """The functions TFMA calls for ``spec``'s transformed features, with their outputs if known."""
+    if spec.model_type not in _FEATURE_LABEL_MODEL_TYPES:
+        return None
+    found = saved_model_functions(path)
+    if spec.preprocessing_function_names:
+        signatures = found[0] if found is not None else {}
+        return {name: signatures.get(name) for name in spec.preprocessing_function_names}
+    if found is None:
+        return None
+    signatures, attributes = found
+    return {
+        name: signatures.get(name)
+        for name in DEFAULT_PREPROCESSING_FUNCTIONS
+        if name in signatures or name in attributes
+    }
+
+
+def spec_labels(
+    original: tfma.EvalConfig,
+    config: tfma.EvalConfig,
+    paths: Mapping[bool, str],
+    models: Mapping[bool, ArtifactRef],
+) -> list[SpecLabels]:
+    """The label keys of each model spec of ``config`` (TFX-updated), named as in ``original``."""
+    result = []
+    for spec in config.model_specs:
+        index = next((i for i, s in enumerate(original.model_specs) if s.is_baseline == spec.is_baseline), 0)
+        field = f"eval_config.model_specs[{index}]"
+        if spec.label_key:
+            keys = {"label_key": spec.label_key}
+        else:
+            keys = {f"label_keys[{out!r}]": key for out, key in sorted(spec.label_keys.items()) if key}
+        if not keys:
+            continue
+        role = "baseline" if spec.is_baseline else "candidate"
+        name = f", model spec name {spec.name!r}" if spec.name else ""
+        where = f"{field} ({role} model, artifact {models[spec.is_baseline].mlmd_id}{name})"
+        result.append(SpecLabels(where, keys, _preprocessing_functions(spec, paths[spec.is_baseline])))
+    return result
+
+
+def example_features(
+    examples: ArtifactRef, split: str, schema: Any, schema_ref: ArtifactRef | None
+) -> ExampleFeatures | None:
+    """The features TFMA will see: the schema's when one decodes the data, else the first example's.
+
+    None if the first example cannot be read (TFMA will then report the data itself).
+    """
+    if schema is not None and schema_ref is not None:
+        return ExampleFeatures(
+            frozenset(f.name for f in schema.feature),
+            f"the schema that decodes the examples (Schema artifact {schema_ref.mlmd_id}, {schema_ref.uri})",
+        )
+    for path in example_io.split_files(examples, split):
+        try:
+            for record in tf.data.TFRecordDataset(path, compression_type="GZIP").take(1):
+                names = frozenset(tf.train.Example.FromString(record.numpy()).features.feature)
+                return ExampleFeatures(names, f"the first example of split {split!r} ({path})")
+        except (tf.errors.OpError, DecodeError) as err:
+            log.info("cannot read the first example of %s (%s); label keys are checked after TFMA", path, err)
+            return None
+    return None
+
+
+def _missing(spec: SpecLabels, features: ExampleFeatures | None) -> dict[str, str]:
+    """The label keys of ``spec`` that are neither known features nor known preprocessing outputs."""
+    present = spec.produced() | (features.names if features is not None else frozenset())
+    return {field: key for field, key in spec.keys.items() if key not in present}
+
+
+def _describe_missing(spec: SpecLabels, missing: Mapping[str, str], features: ExampleFeatures | None) -> str:
+    keys = " and ".join(f"{field} {key!r}" for field, key in missing.items())
+    if features is not None:
+        hints = {h for key in missing.values() for h in difflib.get_close_matches(key, features.names, 3)}
+        hint = f" (did you mean {_names(hints)[1:-1]}?)" if hints else ""
+        available = f"{features.source} has the features {_names(features.names)}{hint}"
+    else:
+        available = "the examples' features could not be read"
+    if spec.functions == {}:
+        produced = (
+            "no preprocessing function of the model makes features (TFMA reads labels from the examples)"
+        )
+    elif spec.functions is None:
+        produced = (
+            "which preprocessing functions of the model TFMA calls could not be read from its SavedModel"
+        )
+    else:
+        calls = ", ".join(
+            f"{name!r} (outputs {_names(outputs)})" if outputs is not None else f"{name!r} (outputs unknown)"
+            for name, outputs in spec.functions.items()
+        )
+        produced = f"the model's preprocessing function(s) {calls} do not list it"
+    return f"{spec.spec}: {keys} not found: {available}; {produced}"
+
+
+def check_label_keys(specs: Iterable[SpecLabels], features: ExampleFeatures | None) -> None:
+    """Fail before TFMA runs if a label key is certainly absent (labels come from the features only)."""
+    if features is None:
+        return
+    problems = []
+    for spec in specs:
+        if spec.functions != {}:
+            continue  # a preprocessing function may produce the label: TFMA's failure is wrapped instead
+        missing = _missing(spec, features)
+        if missing:
+            problems.append(_describe_missing(spec, missing, features))
+    if problems:
+        raise InvalidInputDataError(
+            f"{_NAME}: a label key of eval_config is not in the examples: "
+            + "; ".join(problems)
+            + ". Set label_key (or label_keys) to a feature of the examples, or to an output of a "
+            "preprocessing function listed in the model spec's preprocessing_function_names"
+        )
+
+
+def _chain(err: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = err
+    while current is not None and all(current is not e for e in seen):
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def label_failure(
+    err: BaseException, specs: Iterable[SpecLabels], features: ExampleFeatures | None
+) -> InvalidInputDataError | None:
+    """A clear error if TFMA failed for want of a label value and a label key is not known to exist."""
+    if not any(_NO_LABEL_VALUE.search(str(e)) for e in _chain(err)):
+        return None
+    problems = []
+    for spec in specs:
+        missing = _missing(spec, features)
+        if missing:
+            problems.append(_describe_missing(spec, missing, features))
+    if not problems:
+        return None
+    first_line = next(iter(str(err).splitlines()), "")
+    return InvalidInputDataError(
+        f"{_NAME}: TFMA found no label value; a label key of eval_config is probably neither in the "
+        "examples nor made by the model's preprocessing functions: "
+        + "; ".join(problems)
+        + f". TFMA failed with {type(err).__name__}: {first_line}"
+    )
+
+
 # --- executor ------------------------------------------------------------------------------
 def _set_blessing(
     blessing: ArtifactRef, blessed: bool, model: ArtifactRef, baseline: ArtifactRef | None
@@ -385,18 +607,28 @@ def run(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: Executio
     evaluation = single(outputs, "evaluation")
     blessing = single(outputs, "blessing")
 
-    config, skipped = prepare_eval_config(
-        eval_config_io.parse_eval_config(params.get("eval_config"), _NAME), baseline is not None
-    )
+    original = eval_config_io.parse_eval_config(params.get("eval_config"), _NAME)
+    config, skipped = prepare_eval_config(original, baseline is not None)
     check_metrics(config)
     paths = {False: model_io.saved_model_dir(model, _NAME)}
+    models = {False: model}
     if baseline is not None:
         paths[True] = model_io.saved_model_dir(baseline, _NAME, "baseline_model")
+        models[True] = baseline
     splits = example_splits(params)
     patterns = _split_patterns(examples, splits)
     schema = tfdv_io.load_schema(schema_ref) if schema_ref is not None else None
+    labels = spec_labels(original, config, paths, models)
+    features = example_features(examples, splits[0], schema, schema_ref) if labels else None
+    check_label_keys(labels, features)
 
     eval_shared_model = _eval_shared_model(config, paths)
-    _evaluate(info, eval_shared_model, config, examples, evaluation, splits, patterns, schema)
+    try:
+        _evaluate(info, eval_shared_model, config, examples, evaluation, splits, patterns, schema)
+    except Exception as err:
+        failure = label_failure(err, labels, features)
+        if failure is None:
+            raise
+        raise failure from err
     _record_metrics(evaluation, config, model, baseline)
     _set_blessing(blessing, _blessed(config, evaluation, skipped), model, baseline)

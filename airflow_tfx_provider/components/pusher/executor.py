@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -19,6 +20,7 @@ from airflow_tfx_provider.components.spec import (
     Inputs,
     Outputs,
 )
+from airflow_tfx_provider.exceptions import ExecutorError
 from airflow_tfx_provider.types import ArtifactRef
 
 log = logging.getLogger(__name__)
@@ -68,9 +70,84 @@ def _new_version(base: str) -> str:
 
 def _write_json_atomically(path: str, data: dict[str, Any]) -> None:
     tmp = f"{path}.tmp-{uuid.uuid4().hex}"
-    with open(tmp, "w") as handle:
-        json.dump(data, handle, indent=2, sort_keys=True)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w") as handle:
+            json.dump(data, handle, indent=2, sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(tmp)
+        raise
+
+
+def _kind(path: str) -> str:
+    if os.path.islink(path) and not os.path.exists(path):
+        return "a broken symbolic link"
+    return "a regular file" if os.path.isfile(path) else "not a directory"
+
+
+def _inside(path: str, folder: str) -> bool:
+    path, folder = os.path.abspath(path), os.path.abspath(folder)
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _what_is_wrong(base: str, source: str, err: OSError) -> str:
+    """What is wrong with ``base`` (or its nearest existing parent), judged after ``err``."""
+    target = os.path.abspath(base)
+    nearest = target
+    while not os.path.lexists(nearest) and os.path.dirname(nearest) != nearest:
+        nearest = os.path.dirname(nearest)
+    if os.path.lexists(nearest) and not os.path.isdir(nearest):
+        where = "it" if nearest == target else nearest
+        return f"{where} is {_kind(nearest)}, not a directory"
+    filename = getattr(err, "filename", None)
+    if isinstance(filename, str) and _inside(filename, source):
+        return f"the model's files in {source} cannot be read"
+    if isinstance(err, PermissionError) or not os.access(nearest, os.W_OK | os.X_OK):
+        where = "it" if nearest == target else f"{nearest} (its nearest existing parent)"
+        return f"{where} is not writable by this process"
+    return "writing there failed"
+
+
+def _destination_error(
+    base: str, source: str, model: ArtifactRef, err: OSError, left: list[str] | None = None
+) -> ExecutorError:
+    if left:
+        outcome = f"Nothing was pushed, but removing the partial copy failed: remove {left} by hand"
+    else:
+        outcome = "Nothing was pushed: no new version folder or push record is left there"
+    return ExecutorError(
+        f"Pusher: cannot push Model #{model.mlmd_id} to push_destination.filesystem.base_directory "
+        f"{base}: {_what_is_wrong(base, source, err)} ({type(err).__name__}: {err}). {outcome}"
+    )
+
+
+def _push_new_version(base: str, source: str, record: dict[str, Any], model: ArtifactRef) -> None:
+    """Copy ``source`` to ``<base>/<version>`` and write its push record; all or nothing.
+
+    The copy goes to a hidden folder renamed into place; if the push record cannot be written
+    after that, the version folder is removed again, so that a retry pushes afresh.
+    """
+    version = str(record["version"])
+    staging = os.path.join(base, f".tmp-{version}-{uuid.uuid4().hex[:8]}")
+    destination = os.path.join(base, version)
+    ours = [staging]
+    try:
+        try:
+            shutil.copytree(source, staging)
+            os.rename(staging, destination)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        ours = [destination]
+        try:
+            _write_json_atomically(os.path.join(base, RECORDS_DIR, f"{version}.json"), record)
+        except BaseException:
+            shutil.rmtree(destination, ignore_errors=True)
+            raise
+    except OSError as err:
+        left = [path for path in ours if os.path.lexists(path)]
+        raise _destination_error(base, source, model, err, left) from err
 
 
 def run(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: ExecutionInfo) -> None:
@@ -79,28 +156,14 @@ def run(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: Executio
     pushed = single(outputs, "pushed_model")
     source = model_io.saved_model_dir(model, "Pusher")
     base = base_directory(params)
-    os.makedirs(os.path.join(base, RECORDS_DIR), exist_ok=True)
-
-    version = _existing_version(base, model)
-    if version is not None:
-        log.info(
-            "Model #%s is already pushed as version %s in %s; not pushing it again",
-            model.mlmd_id,
-            version,
-            base,
-        )
-        fresh = False
-    else:
-        version = _new_version(base)
-        staging = os.path.join(base, f".tmp-{version}-{uuid.uuid4().hex[:8]}")
-        try:
-            shutil.copytree(source, staging)
-            os.rename(staging, os.path.join(base, version))
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        fresh = True
-        log.info("pushed Model #%s from %s to %s", model.mlmd_id, source, os.path.join(base, version))
+    try:
+        os.makedirs(os.path.join(base, RECORDS_DIR), exist_ok=True)
+        version = _existing_version(base, model)
+        fresh = version is None
+        if version is None:
+            version = _new_version(base)
+    except OSError as err:
+        raise _destination_error(base, source, model, err) from err
     destination = os.path.join(base, version)
     record = {
         "model_id": model.mlmd_id,
@@ -111,7 +174,15 @@ def run(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: Executio
         "pushed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     if fresh:
-        _write_json_atomically(os.path.join(base, RECORDS_DIR, f"{version}.json"), record)
+        _push_new_version(base, source, record, model)
+        log.info("pushed Model #%s from %s to %s", model.mlmd_id, source, destination)
+    else:
+        log.info(
+            "Model #%s is already pushed as version %s in %s; not pushing it again",
+            model.mlmd_id,
+            version,
+            base,
+        )
     _write_json_atomically(os.path.join(pushed.uri, PUSH_RECORD_FILE), {**record, "new_version": fresh})
     pushed.properties.update(
         {

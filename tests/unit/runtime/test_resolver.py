@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from ml_metadata.proto import metadata_store_pb2 as pb
 
@@ -106,3 +108,79 @@ def test_latest_blessed_model_follows_positive_blessings(tmp_path):
         current_inputs={},
     )
     assert none["model"] == []
+
+
+def test_previous_span_takes_the_largest_smaller_span_whatever_the_completion_order(tmp_path):
+    """Regression: it took the most recently created smaller span (a parallel backfill finishing
+    day 5 after day 8 made day 9 compare with day 5)."""
+    made = {}
+    for run, span in (("d8", 8), ("d5", 5), ("d10", 10)):  # day 5 finishes after day 8
+        made[span] = launch(ToyGenSpec, settings(tmp_path, "toy_gen", run), {}, {"span": span}).outputs[
+            "examples"
+        ][0]
+    current = launch(ToyGenSpec, settings(tmp_path, "toy_gen", "d9"), {}, {"span": 9}).outputs["examples"][0]
+    resolved = resolve(
+        settings(tmp_path, "previous", "d9"),
+        strategy="previous_span",
+        queries={"examples": ArtifactQuery("Examples", "toy_gen")},
+        current_inputs={"examples": [current]},
+    )
+    assert [r.mlmd_id for r in resolved["examples"]] == [made[8].mlmd_id]
+
+
+def test_previous_span_prefers_the_highest_version_of_that_span(tmp_path):
+    from tests.unit.runtime.toy_components import ToyVersionedGenSpec
+
+    newer_v1 = launch(ToyVersionedGenSpec, settings(tmp_path, "toy_gen", "a"), {}, {"span": 3, "version": 1})
+    launch(ToyVersionedGenSpec, settings(tmp_path, "toy_gen", "b"), {}, {"span": 3, "version": 0})
+    current = launch(ToyVersionedGenSpec, settings(tmp_path, "toy_gen", "c"), {}, {"span": 4, "version": 0})
+    resolved = resolve(
+        settings(tmp_path, "previous", "c"),
+        strategy="previous_span",
+        queries={"examples": ArtifactQuery("Examples", "toy_gen")},
+        current_inputs={"examples": current.outputs["examples"]},
+    )
+    assert [r.mlmd_id for r in resolved["examples"]] == [newer_v1.outputs["examples"][0].mlmd_id]
+
+
+def _train_and_bless(root, run_id, tag, *, run_type, blessed=True, push=False):
+    from tests.unit.runtime.toy_components import ToyBlessSpec, ToyModelSpec, ToyPushSpec
+
+    def at(component):
+        base = settings(root, component, run_id)
+        return RunSettings(run=dataclasses.replace(base.run, run_type=run_type), metadata=base.metadata)
+
+    model = launch(ToyModelSpec, at("trainer"), {}, {"tag": tag}).outputs["model"][0]
+    launch(ToyBlessSpec, at("evaluator"), {"model": [model.to_json()]}, {"blessed": blessed})
+    if push:
+        launch(ToyPushSpec, at("pusher"), {"model": [model.to_json()]}, {})
+    return model
+
+
+def _baseline(root, run_id, candidate=None):
+    return resolve(
+        settings(root, "baseline", run_id),
+        strategy="latest_blessed_model",
+        queries={"model": ArtifactQuery("Model", "trainer")},
+        current_inputs={"model": [candidate]} if candidate else {},
+    )["model"]
+
+
+def test_a_backfill_model_never_becomes_the_baseline_of_a_scheduled_run(tmp_path):
+    """Regression: a model blessed in a backfill (not pushed) became the next run's baseline."""
+    serving = _train_and_bless(tmp_path, "s1", "a", run_type="scheduled", push=True)
+    _train_and_bless(tmp_path, "b1", "old-data", run_type="backfill")  # blessed, not pushed
+    candidate = _train_and_bless(tmp_path, "s2", "c", run_type="scheduled")
+    assert [m.mlmd_id for m in _baseline(tmp_path, "s2", candidate)] == [serving.mlmd_id]
+
+
+def test_without_a_push_the_newest_blessed_model_of_a_non_backfill_run_is_the_baseline(tmp_path):
+    scheduled = _train_and_bless(tmp_path, "s1", "a", run_type="scheduled")
+    _train_and_bless(tmp_path, "b1", "old-data", run_type="backfill")
+    assert [m.mlmd_id for m in _baseline(tmp_path, "s2")] == [scheduled.mlmd_id]
+
+
+def test_the_serving_model_comes_before_newer_blessed_ones(tmp_path):
+    serving = _train_and_bless(tmp_path, "s1", "a", run_type="scheduled", push=True)
+    _train_and_bless(tmp_path, "m1", "b", run_type="manual")  # blessed, but not pushed (yet)
+    assert [m.mlmd_id for m in _baseline(tmp_path, "s2")] == [serving.mlmd_id]

@@ -7,7 +7,7 @@ import os
 from airflow_tfx_provider.components._artifacts.blessing import write_blessing
 from airflow_tfx_provider.components.spec import ComponentSpec, InputSpec, OutputSpec, Parameter
 from airflow_tfx_provider.exceptions import InvalidInputDataError
-from airflow_tfx_provider.types import EXAMPLES, MODEL, MODEL_BLESSING, SCHEMA
+from airflow_tfx_provider.types import EXAMPLES, MODEL, MODEL_BLESSING, PUSHED_MODEL, SCHEMA
 
 CALLS: list[str] = []
 
@@ -110,4 +110,51 @@ def copy_schema(inputs, outputs, params, info):
 
 ToyCopySchemaSpec = ComponentSpec(
     "Consumer", {"schema": InputSpec(SCHEMA)}, {"schema": OutputSpec(SCHEMA)}, {}, f"{__name__}.copy_schema"
+)
+
+
+def write_versioned_examples(inputs, outputs, params, info):
+    out = outputs["examples"][0]
+    os.makedirs(out.split_uri("train"))
+    with open(os.path.join(out.split_uri("train"), "data.gz"), "w") as handle:
+        handle.write(f"{params['span']}.{params['version']}")
+    out.split_names = ["train"]
+    out.properties["span"] = params["span"]
+    out.properties["version"] = params["version"]
+
+
+ToyVersionedGenSpec = ComponentSpec(
+    name="ToyVersionedGen",
+    inputs={},
+    outputs={"examples": OutputSpec(EXAMPLES)},
+    parameters={"span": Parameter(1), "version": Parameter(0)},
+    executor=f"{__name__}.write_versioned_examples",
+    default_id="toy_gen",
+)
+
+
+def compare_pair(inputs, outputs, params, info):
+    with open(os.path.join(outputs["schema"][0].uri, "schema.pbtxt"), "w") as handle:
+        handle.write(f"{inputs['left'][0].mlmd_id} {inputs['right'][0].mlmd_id}")
+
+
+ToyPairSpec = ComponentSpec(
+    name="ToyPair",
+    inputs={"left": InputSpec(EXAMPLES), "right": InputSpec(EXAMPLES)},
+    outputs={"schema": OutputSpec(SCHEMA)},
+    parameters={},
+    executor=f"{__name__}.compare_pair",
+)
+
+
+def push_model(inputs, outputs, params, info):
+    """Records a push of the input model, as the Pusher's PushedModel does (pushed_model_id)."""
+    [model] = inputs["model"]
+    with open(os.path.join(outputs["pushed_model"][0].uri, "push_record.json"), "w") as handle:
+        handle.write(str(model.mlmd_id))
+    outputs["pushed_model"][0].properties["pushed_model_id"] = model.mlmd_id
+
+
+ToyPushSpec = ComponentSpec(
+    "P", {"model": InputSpec(MODEL)}, {"pushed_model": OutputSpec(PUSHED_MODEL)}, {}, f"{__name__}.push_model"
 )

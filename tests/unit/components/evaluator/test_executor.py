@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -311,6 +312,104 @@ def test_invalid_config_at_task_start(world: World, run_component: Any, tmp_path
     with pytest.raises(PipelineDefinitionError, match=message):
         run_component(EvaluatorSpec, tmp_path, {"examples": world.examples, "model": world.good},
                       eval_config=config)  # fmt: skip
+
+
+# --- label keys -------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def preprocessing_model(world: World) -> ArtifactRef:
+    """The good model plus two signatures on serialized examples: ``transform_features`` ->
+    ``{"x1_scaled"}`` (named in preprocessing_function_names) and ``transformed_labels`` ->
+    ``{"label_t"}`` (a name TFMA calls by default)."""
+    import tensorflow as tf
+
+    model = fx.train(fx.make_rows(40))
+    spec = {name: tf.io.FixedLenFeature([1], tf.float32) for name in fx.FEATURES}
+    spec[fx.LABEL] = tf.io.FixedLenFeature([1], tf.int64)
+    examples = tf.TensorSpec([None], tf.string, name="examples")
+
+    @tf.function(input_signature=[examples], autograph=False)
+    def serve(serialized: Any) -> Any:
+        return {
+            "outputs": model({k: v for k, v in tf.io.parse_example(serialized, spec).items() if k != "label"})
+        }
+
+    @tf.function(input_signature=[examples], autograph=False)
+    def transform_features(serialized: Any) -> Any:
+        return {"x1_scaled": 2.0 * tf.io.parse_example(serialized, spec)["x1"]}
+
+    @tf.function(input_signature=[examples], autograph=False)
+    def transformed_labels(serialized: Any) -> Any:
+        return {"label_t": tf.io.parse_example(serialized, spec)[fx.LABEL]}
+
+    ref = ArtifactRef(type="Model", uri=str(world.root / "preprocessing"), mlmd_id=23)
+    signatures = {"serving_default": serve, "transform_features": transform_features,
+                  "transformed_labels": transformed_labels}  # fmt: skip
+    model.save(os.path.join(ref.uri, "Format-Serving"), save_format="tf", signatures=signatures,
+               save_traces=False)  # fmt: skip
+    return ref
+
+
+@pytest.mark.parametrize("with_schema", [False, True])
+def test_label_key_not_in_examples_fails_before_tfma(
+    world: World, run_component: Any, tmp_path: Path, with_schema: bool
+) -> None:
+    config = {**_config(), "model_specs": [{"label_key": "lable"}]}
+    inputs = {
+        "examples": world.examples,
+        "model": world.good,
+        "schema": world.schema if with_schema else None,
+    }
+    source = (
+        r"the schema that decodes the examples \(Schema artifact 31, .*schema\) "
+        if with_schema
+        else r"the first example of split 'eval' \(.*Split-eval.*\.gz\) "
+    )
+    with pytest.raises(InvalidInputDataError) as raised:
+        run_component(EvaluatorSpec, tmp_path, inputs, eval_config=config)
+    message = str(raised.value)
+    assert re.search(
+        r"Evaluator: a label key of eval_config is not in the examples: eval_config\.model_specs\[0\] "
+        r"\(candidate model, artifact 21\): label_key 'lable' not found: "
+        + source
+        + r"has the features \['label', 'trip_start_hour', 'x1', 'x2'\] \(did you mean 'label'\?\); "
+        r"no preprocessing function of the model makes features",
+        message,
+    ), message
+    (run_dir,) = [p for p in tmp_path.iterdir() if p.name.startswith("evaluator-")]
+    assert (
+        os.listdir(run_dir / "evaluation") == [] and os.listdir(run_dir / "blessing") == []
+    )  # TFMA never ran
+
+
+def test_label_key_made_by_no_preprocessing_function_wraps_tfma_failure(
+    world: World, run_component: Any, tmp_path: Path, preprocessing_model: ArtifactRef
+) -> None:
+    config = {**_config(), "model_specs": [
+        {"label_key": "label_u", "preprocessing_function_names": ["transform_features"]}]}  # fmt: skip
+    with pytest.raises(InvalidInputDataError) as raised:
+        run_component(EvaluatorSpec, tmp_path, {"examples": world.examples, "model": preprocessing_model},
+                      eval_config=config)  # fmt: skip
+    message = str(raised.value)
+    assert re.search(
+        r"Evaluator: TFMA found no label value; .*: eval_config\.model_specs\[0\] \(candidate model, "
+        r"artifact 23\): label_key 'label_u' not found: the first example of split 'eval' \(.*\) has the "
+        r"features \['label', 'trip_start_hour', 'x1', 'x2'\] \(did you mean 'label'\?\); the model's "
+        r"preprocessing function\(s\) 'transform_features' \(outputs \['x1_scaled'\]\) do not list it\. "
+        r"TFMA failed with RuntimeError: add_input failed on ",
+        message,
+    ), message
+    assert "\n" not in message
+    assert isinstance(raised.value.__cause__, RuntimeError)  # TFMA's own error and traceback are kept
+
+
+def test_label_key_made_by_a_default_preprocessing_signature_is_not_rejected(
+    world: World, run_component: Any, tmp_path: Path, preprocessing_model: ArtifactRef
+) -> None:
+    # ``label_t`` is in no example, but TFMA calls the model's ``transformed_labels`` signature by default
+    config = {**_config(), "model_specs": [{"label_key": "label_t"}]}
+    out = run_component(EvaluatorSpec, tmp_path, {"examples": world.examples, "model": preprocessing_model},
+                        eval_config=config)  # fmt: skip
+    assert out["evaluation"].properties["metric/Overall/auc"] > 0.8
 
 
 # --- eval_config forms ------------------------------------------------------------------------------

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 
 from airflow_tfx_provider.components._artifacts.blessing import write_blessing
 from airflow_tfx_provider.components.pusher import PusherSpec
+from airflow_tfx_provider.components.pusher import executor as pusher_executor
 from airflow_tfx_provider.components.pusher.executor import gate
 from airflow_tfx_provider.components.pusher.executor import run as run_executor
 from airflow_tfx_provider.components.spec import ExecutionInfo
-from airflow_tfx_provider.exceptions import InvalidInputDataError, PipelineDefinitionError
+from airflow_tfx_provider.exceptions import ExecutorError, InvalidInputDataError, PipelineDefinitionError
 from airflow_tfx_provider.types import ArtifactRef
 
 
@@ -89,3 +91,58 @@ def test_bad_model_and_bad_destination_are_reported(tmp_path):
     )
     with pytest.raises(PipelineDefinitionError, match="push_destination"):
         PusherSpec.validate_parameters({"push_destination": "/serving"})
+
+
+@pytest.mark.parametrize(
+    ("under", "problem"),
+    [("file/models", "{file} is a regular file, not a directory"),
+     ("file", "it is a regular file, not a directory")],
+)  # fmt: skip
+def test_destination_under_a_regular_file_is_reported_and_nothing_is_written(tmp_path, under, problem):
+    (tmp_path / "file").write_text("not a folder")
+    base = tmp_path / under
+    with pytest.raises(ExecutorError) as raised:
+        push(tmp_path, model_artifact(tmp_path), base=base)
+    message = str(raised.value)
+    assert message.startswith(
+        f"Pusher: cannot push Model #7 to push_destination.filesystem.base_directory {base}: "
+        + problem.format(file=tmp_path / "file")
+        + " (NotADirectoryError: [Errno 20] Not a directory: "
+    ), message
+    assert message.endswith("Nothing was pushed: no new version folder or push record is left there")
+    assert isinstance(raised.value.__cause__, NotADirectoryError)
+    assert (tmp_path / "file").read_text() == "not a folder"
+    assert not (tmp_path / "pushed" / "push_record.json").exists()
+
+
+def test_unwritable_destination_mid_copy_leaves_no_partial_version(tmp_path, monkeypatch):
+    def half_copy(source, staging, **_kwargs):
+        os.makedirs(os.path.join(staging, "variables"))
+        open(os.path.join(staging, "saved_model.pb"), "wb").close()
+        raise PermissionError(13, "Permission denied", os.path.join(staging, "variables", "variables.index"))
+
+    monkeypatch.setattr(pusher_executor.shutil, "copytree", half_copy)
+    base = tmp_path / "serving"
+    expected = re.escape(f"base_directory {base}: it is not writable by this process (PermissionError: ")
+    with pytest.raises(ExecutorError, match=expected + r"\[Errno 13\] Permission denied: .*/\.tmp-\d+-\w+/"
+                       r"variables/variables\.index'\)\. Nothing was pushed"):  # fmt: skip
+        push(tmp_path, model_artifact(tmp_path), base=base)
+    assert os.listdir(base) == [".push_records"] and os.listdir(base / ".push_records") == []
+
+
+def test_push_record_not_writable_rolls_the_version_back(tmp_path, monkeypatch):
+    real = pusher_executor._write_json_atomically
+
+    def no_record_in_base(path, data):
+        if ".push_records" in path:
+            raise PermissionError(13, "Permission denied", path)
+        real(path, data)
+
+    monkeypatch.setattr(pusher_executor, "_write_json_atomically", no_record_in_base)
+    base, model = tmp_path / "serving", model_artifact(tmp_path)
+    with pytest.raises(ExecutorError, match=r"Permission denied: .*\.push_records.*Nothing was pushed"):
+        push(tmp_path, model, base=base)
+    assert os.listdir(base) == [".push_records"]  # the renamed version folder was removed again
+    monkeypatch.undo()
+    out = push(tmp_path, model, "pushed2", base=base)  # a retry pushes afresh
+    assert out.properties["new_version"] == 1 and (base / str(out.properties["pushed_version"])).is_dir()

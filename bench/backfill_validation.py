@@ -1,0 +1,549 @@
+"""A parallel backfill of the data-validation DAG under a real Airflow deployment.
+
+1. In a fresh directory: a few hundred rows of ``dags/data/taxi/data.csv`` as the input
+   folder, and ``bench/dags/backfill_validation_pipeline.py`` (ExampleGen, StatisticsGen,
+   SchemaGen, a ``previous_span`` Resolver, ExampleValidator with drift thresholds) in the
+   DAGs folder with its settings beside it. The input has no span placeholder, so each run's
+   span is the day of its data interval: N days make N spans over the same file.
+2. ``airflow api-server`` + ``scheduler`` (LocalExecutor) + ``dag-processor`` on loopback
+   (``tests/harness/airflow_stack.py``; SQLite Airflow DB, SQLite MLMD), with the README's
+   settings: forkserver workers preloading ``airflow_tfx_provider.preload``, scheduler idle
+   sleep 0.1 s, and parallelism for 8 runs at a time.
+3. ``airflow backfill create --from-date 2024-01-01 --to-date <+N-1 days> --max-active-runs 8``;
+   wait until every run has finished. Runs execute concurrently and finish out of order.
+4. From MLMD: for every ExampleValidator execution, the span of its ``statistics`` and of its
+   ``previous_statistics`` input. Goal: previous span == span - 1 for all runs but the first
+   day (which has no previous span): 29/29 for 30 days. Also: executions left RUNNING and
+   LIVE artifacts whose folder is missing (goal 0 each), and "database is locked" in the task
+   logs (goal 0; the MLMD gateway's retried "store busy" notices are counted apart).
+
+Measured: wall time of the backfill (first run queued -> last run finished), run durations
+(a run's start -> end), peak memory of the deployment (largest process RSS, total PSS,
+``bench/stack_memory.py``).
+
+    python -m bench.backfill_validation --days 30 --max-active-runs 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import json
+import os
+import re
+import shutil
+import statistics
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from bench.common import (
+    BENCH_DIR,
+    JSON_MARKER,
+    OUT_DIR,
+    REPO,
+    Summary,
+    bench_env,
+    invoked_command,
+    machine_info,
+    markdown_table,
+    now_utc,
+    package_versions,
+    section_header,
+    update_results,
+)
+from bench.stack_memory import TASK_TITLE_PREFIX, PhaseMemory, StackMemorySampler
+from tests.harness.airflow_stack import FINISHED_RUN_STATES, PRELOAD, AirflowStack, RunTiming
+
+DAG_ID = "backfill_validation"
+DAG_TEMPLATE = BENCH_DIR / "dags" / "backfill_validation_pipeline.py"
+SOURCE_CSV = REPO / "dags" / "data" / "taxi" / "data.csv"
+FROM_DATE = dt.date(2024, 1, 1)
+EPOCH = dt.date(1970, 1, 1)
+TASK_IDS = ("example_gen", "statistics_gen", "schema_gen", "previous_statistics", "example_validator")
+LOCKED = "database is locked"
+RETRY_NOTICE = "MLMD store busy"  # airflow_tfx_provider/metadata/serialized.py: a retried lock
+
+
+def deployment_settings(parallelism: int) -> dict[str, str]:
+    """The README's recommended scheduler settings, with room for several runs at a time."""
+    return {
+        "AIRFLOW__SCHEDULER__MP_START_METHOD": "forkserver",
+        "AIRFLOW__SCHEDULER__MP_FORKSERVER_PRELOAD": PRELOAD,
+        "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "0.1",
+        "AIRFLOW__CORE__PARALLELISM": str(parallelism),
+        "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": str(parallelism),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# The deployment and the backfill
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BackfillRun:
+    """What the Airflow side saw: every run's timing, the memory, how long things took."""
+
+    runs: dict[str, RunTiming]  # run id -> timing
+    memory: PhaseMemory
+    startup_s: float  # services started -> DAG parsed
+    create_s: float  # the `airflow backfill create` command
+    leftover_processes: list[str]  # deployment processes still alive after stop()
+
+    @property
+    def wall_s(self) -> float:
+        """First run queued -> last run finished (Airflow DB)."""
+        queued = [r.queued_at for r in self.runs.values() if r.queued_at is not None]
+        ends = [r.end for r in self.runs.values() if r.end is not None]
+        return max(ends) - min(queued) if queued and ends else float("nan")
+
+    @property
+    def active_s(self) -> float:
+        """First run started -> last run finished."""
+        starts = [r.start for r in self.runs.values() if r.start is not None]
+        ends = [r.end for r in self.runs.values() if r.end is not None]
+        return max(ends) - min(starts) if starts and ends else float("nan")
+
+
+def prepare(workdir: Path, rows: int, max_active_runs: int) -> tuple[Path, Path, Path]:
+    """The input folder, the DAGs folder (DAG file + its JSON settings) and the pipeline root."""
+    data = workdir / "data"
+    data.mkdir(parents=True)
+    with SOURCE_CSV.open() as source:
+        lines = [line for _, line in zip(range(rows + 1), source, strict=False)]  # header + rows
+    (data / "data.csv").write_text("".join(lines))
+    dags = workdir / "dags"
+    dags.mkdir()
+    shutil.copyfile(DAG_TEMPLATE, dags / f"{DAG_ID}.py")
+    pipeline_root = workdir / "pipeline"
+    config = {
+        "dag_id": DAG_ID,
+        "input_base": str(data),
+        "pipeline_root": str(pipeline_root),
+        "max_active_runs": max_active_runs,
+    }
+    (dags / f"{DAG_ID}.json").write_text(json.dumps(config, indent=2))
+    return data, dags, pipeline_root
+
+
+def _run_states(stack: AirflowStack) -> dict[str, str]:
+    return {
+        str(r): str(s)
+        for r, s in stack._query("SELECT run_id, state FROM dag_run WHERE dag_id = ?", (DAG_ID,))
+    }
+
+
+def _deployment_pids(stack: AirflowStack) -> dict[int, str]:
+    found: dict[int, str] = {}
+    for proc in stack.processes.values():
+        try:
+            root = psutil.Process(proc.pid)
+            for p in [root, *root.children(recursive=True)]:
+                found[p.pid] = " ".join(p.cmdline())[:100]
+        except psutil.Error:
+            continue
+    return found
+
+
+def run_backfill(stack: AirflowStack, days: int, max_active_runs: int, timeout: float) -> BackfillRun:
+    started = time.time()
+    stack.start()
+    seen: dict[int, str] = {}
+    try:
+        stack.wait_for_dag(DAG_ID)
+        startup = time.time() - started
+        if stack._query("SELECT is_paused FROM dag WHERE dag_id = ?", (DAG_ID,))[0][0]:
+            stack.airflow("dags", "unpause", DAG_ID)
+        print(f"deployment up, DAG parsed in {startup:.1f} s", flush=True)
+        sampler = StackMemorySampler([p.pid for p in stack.processes.values()])
+        sampler.start()
+        sampler.set_phase("backfill")
+        to_date = FROM_DATE + dt.timedelta(days=days - 1)
+        create_started = time.time()
+        stack.airflow(
+            "backfill", "create", "--dag-id", DAG_ID, "--from-date", FROM_DATE.isoformat(),
+            "--to-date", to_date.isoformat(), "--max-active-runs", str(max_active_runs),
+        )  # fmt: skip
+        create_s = time.time() - create_started
+        print(f"backfill of {days} days created in {create_s:.1f} s", flush=True)
+        last_report = [0.0]
+
+        def finished() -> bool:
+            seen.update(_deployment_pids(stack))
+            states = _run_states(stack)
+            if time.monotonic() - last_report[0] >= 30:
+                last_report[0] = time.monotonic()
+                counts = ", ".join(f"{s} {n}" for s, n in sorted(Counter(states.values()).items()))
+                print(f"  [{time.time() - create_started:5.0f} s] {len(states)} runs: {counts}", flush=True)
+            return len(states) >= days and all(s in FINISHED_RUN_STATES for s in states.values())
+
+        stack._wait(finished, timeout, f"the {days} backfill runs of {DAG_ID} to finish")
+        sampler.stop()
+        runs = {}
+        for run_id in sorted(_run_states(stack)):
+            timing = stack.run_timing(DAG_ID, run_id)
+            assert timing is not None
+            runs[run_id] = timing
+    finally:
+        seen.update(_deployment_pids(stack))
+        stack.stop()
+    time.sleep(1)
+    leftovers = []
+    for pid, title in seen.items():
+        try:
+            proc = psutil.Process(pid)
+            same = " ".join(proc.cmdline())[:100] == title  # not a recycled pid
+            if same and proc.status() != psutil.STATUS_ZOMBIE:
+                leftovers.append(f"{pid} {title}")
+        except psutil.Error:
+            continue
+    return BackfillRun(runs, sampler.phases["backfill"], startup, create_s, leftovers)
+
+
+# ---------------------------------------------------------------------------------------------
+# What MLMD and the logs say
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    """One ExampleValidator execution: which spans it compared."""
+
+    run_id: str
+    state: str
+    span: int | None
+    previous_span: int | None
+    expected_span: int | None  # from the run id's logical date
+    note: str = ""
+
+    @property
+    def correct(self) -> bool:
+        return self.span is not None and self.previous_span == self.span - 1
+
+
+@dataclass
+class MlmdFacts:
+    comparisons: list[Comparison] = field(default_factory=list)
+    execution_states: dict[str, int] = field(default_factory=dict)
+    running: list[str] = field(default_factory=list)  # "component_id run_id" of executions left RUNNING
+    missing_folders: list[str] = field(default_factory=list)  # LIVE artifacts whose folder is gone
+
+
+def _logical_date_span(run_id: str) -> int | None:
+    """``backfill__2024-01-05T00:00:00+00:00`` -> days since 1970-01-01 of that date."""
+    match = re.search(r"(\d{4}-\d{2}-\d{2})T", run_id)
+    return (dt.date.fromisoformat(match.group(1)) - EPOCH).days if match else None
+
+
+def _event_keys(event: Any) -> list[str]:
+    """The input keys an event's path names (one artifact may be used under several keys)."""
+    return [step.key for step in event.path.steps if step.HasField("key")]
+
+
+def _span(artifact: Any) -> int | None:
+    for props in (artifact.properties, artifact.custom_properties):
+        if "span" in props:
+            return int(props["span"].int_value)
+    return None
+
+
+def verify_mlmd(pipeline_root: Path) -> MlmdFacts:
+    from ml_metadata.proto import metadata_store_pb2 as pb
+
+    from airflow_tfx_provider.metadata.config import MetadataConfig
+    from airflow_tfx_provider.metadata.store import MetadataGateway
+
+    store = MetadataGateway.connect(MetadataConfig.sqlite_under(str(pipeline_root))).raw
+    executions = store.get_executions()
+    artifacts = {a.id: a for a in store.get_artifacts()}
+    events = store.get_events_by_execution_ids([e.id for e in executions]) if executions else []
+    by_execution: dict[int, list[Any]] = {}
+    for event in events:
+        by_execution.setdefault(event.execution_id, []).append(event)
+
+    def prop(execution: Any, name: str) -> str:
+        return (
+            str(execution.custom_properties[name].string_value) if name in execution.custom_properties else ""
+        )
+
+    def state(execution: Any) -> str:
+        return str(pb.Execution.State.Name(execution.last_known_state))
+
+    facts = MlmdFacts()
+    facts.execution_states = dict(Counter(f"{prop(e, 'component_id')} {state(e)}" for e in executions))
+    facts.running = [
+        f"{prop(e, 'component_id')} {prop(e, 'run_id')}"
+        for e in executions
+        if e.last_known_state == pb.Execution.RUNNING
+    ]
+    facts.missing_folders = [
+        f"#{a.id} {a.uri}"
+        for a in artifacts.values()
+        if a.state == pb.Artifact.LIVE and not os.path.exists(a.uri)
+    ]
+
+    # when each span's statistics became LIVE (its StatisticsGen execution completed), for the notes
+    live_at: dict[int, float] = {}
+    resolved_at: dict[str, float] = {}
+    for e in executions:
+        component = prop(e, "component_id")
+        if component == "statistics_gen" and e.last_known_state == pb.Execution.COMPLETE:
+            for ev in by_execution.get(e.id, []):
+                span = _span(artifacts[ev.artifact_id]) if ev.artifact_id in artifacts else None
+                if ev.type == pb.Event.OUTPUT and span is not None:
+                    live_at[span] = min(
+                        live_at.get(span, float("inf")), e.last_update_time_since_epoch / 1000
+                    )
+        elif component == "previous_statistics":
+            resolved_at[prop(e, "run_id")] = e.create_time_since_epoch / 1000
+
+    for e in sorted(executions, key=lambda e: e.id):
+        if prop(e, "component_id") != "example_validator":
+            continue
+        spans: dict[str, int | None] = {"statistics": None, "previous_statistics": None}
+        for ev in by_execution.get(e.id, []):
+            if ev.type != pb.Event.INPUT or ev.artifact_id not in artifacts:
+                continue
+            for key in _event_keys(ev):
+                if key in spans:
+                    spans[key] = _span(artifacts[ev.artifact_id])
+        run_id = prop(e, "run_id")
+        comparison = Comparison(
+            run_id, state(e), spans["statistics"], spans["previous_statistics"], _logical_date_span(run_id)
+        )
+        span = comparison.span
+        if span is not None and not comparison.correct and comparison.expected_span != _first_span():
+            wanted = live_at.get(span - 1)
+            resolved = resolved_at.get(run_id)
+            if wanted is None:
+                comparison.note = f"span {span - 1} never got statistics"
+            elif resolved is not None:
+                lead = resolved - wanted
+                when = "before" if lead > 0 else "after"
+                comparison.note = (
+                    f"span {span - 1}'s statistics became LIVE {abs(lead):.1f} s {when} the resolver "
+                    "recorded its choice"
+                )
+        facts.comparisons.append(comparison)
+    return facts
+
+
+def _first_span() -> int:
+    return (FROM_DATE - EPOCH).days
+
+
+@dataclass
+class LogFacts:
+    task_logs: int = 0
+    locked_lines: int = 0  # "database is locked" lines in task logs, retried notices excluded
+    locked_retry_notices: int = 0  # the MLMD gateway's "MLMD store busy (database is locked); retry"
+    locked_files: list[str] = field(default_factory=list)
+    service_locked_lines: dict[str, int] = field(default_factory=dict)
+
+
+def grep_logs(stack: AirflowStack) -> LogFacts:
+    facts = LogFacts()
+    logs = stack.home / "logs"
+    for path in sorted(logs.rglob("*.log")) if logs.exists() else []:
+        if "dag_id=" not in str(path):
+            continue
+        facts.task_logs += 1
+        hits = [line for line in path.read_text(errors="replace").splitlines() if LOCKED in line.lower()]
+        notices = [line for line in hits if RETRY_NOTICE in line]
+        facts.locked_retry_notices += len(notices)
+        facts.locked_lines += len(hits) - len(notices)
+        if len(hits) > len(notices):
+            facts.locked_files.append(str(path.relative_to(logs)))
+    for path in sorted(stack.log_dir.glob("*.log")):
+        text = path.read_text(errors="replace").lower()
+        facts.service_locked_lines[path.stem] = sum(LOCKED in line for line in text.splitlines())
+    return facts
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+# ---------------------------------------------------------------------------------------------
+
+
+def _largest_process(backfill: BackfillRun) -> str:
+    title = backfill.memory.largest_process_title
+    ti_id = title.removeprefix(TASK_TITLE_PREFIX).strip().replace("-", "")
+    for run in backfill.runs.values():
+        for task in run.tasks.values():
+            if task.ti_id == ti_id:
+                return f"task `{task.task_id}` of `{run.run_id}`"
+    if "multiprocessing.forkserver" in title:
+        return "the scheduler's forkserver, which holds the preloaded libraries every task shares"
+    return f"`{title[:60]}`"
+
+
+def finished_before_previous_day(runs: Mapping[str, RunTiming]) -> int:
+    """Runs that finished before the run of the day before them: how out of order the backfill went."""
+    ordered = sorted(runs.values(), key=lambda r: r.run_id)  # backfill__<ISO date>: by day
+    return sum(
+        1
+        for earlier, later in itertools.pairwise(ordered)
+        if earlier.end is not None and later.end is not None and later.end < earlier.end
+    )
+
+
+def summarize(backfill: BackfillRun, mlmd: MlmdFacts, logs: LogFacts, days: int) -> dict[str, Any]:
+    durations = [r.duration_s for r in backfill.runs.values() if r.duration_s is not None]
+    latest = {c.run_id: c for c in mlmd.comparisons}  # the last validator execution of each run
+    first = _first_span()
+    later = [c for c in latest.values() if c.expected_span != first]
+    first_day = [c for c in latest.values() if c.expected_span == first]
+    task_peaks = [p.rss_mb for p in backfill.memory.tasks.values()]
+    return {
+        "days": days,
+        "runs": len(backfill.runs),
+        "run_states": dict(Counter(r.state for r in backfill.runs.values())),
+        "task_states": dict(Counter(t.state for r in backfill.runs.values() for t in r.tasks.values())),
+        "validator_executions": len(mlmd.comparisons),
+        "previous_span_ok": sum(c.correct for c in later),
+        "previous_span_expected": days - 1,
+        "first_day_without_previous": all(c.previous_span is None for c in first_day) and bool(first_day),
+        "span_matches_logical_date": sum(c.span == c.expected_span for c in latest.values()),
+        "wrong": [asdict(c) for c in later if not c.correct],
+        "finished_before_previous_day": finished_before_previous_day(backfill.runs),
+        "wall_s": round(backfill.wall_s, 1),
+        "first_start_to_last_end_s": round(backfill.active_s, 1),
+        "run_s_median": round(statistics.median(durations), 1) if durations else None,
+        "run_s_max": round(max(durations), 1) if durations else None,
+        "largest_process_rss_mb": round(backfill.memory.largest_process_rss_mb),
+        "largest_process": _largest_process(backfill),
+        "largest_task_rss_mb": round(max(task_peaks)) if task_peaks else None,
+        "total_pss_mb": round(backfill.memory.total.pss_mb),
+        "total_rss_mb": round(backfill.memory.total.rss_mb),
+        "locked_lines_task_logs": logs.locked_lines,
+        "locked_retry_notices": logs.locked_retry_notices,
+        "locked_files": logs.locked_files[:10],
+        "locked_lines_service_logs": logs.service_locked_lines,
+        "task_logs": logs.task_logs,
+        "running_executions": len(mlmd.running),
+        "live_artifacts_missing_folder": len(mlmd.missing_folders),
+        "execution_states": mlmd.execution_states,
+        "leftover_processes": len(backfill.leftover_processes),
+        "startup_s": round(backfill.startup_s, 1),
+        "backfill_create_s": round(backfill.create_s, 1),
+    }
+
+
+def report(
+    args: argparse.Namespace,
+    summary: Mapping[str, Any],
+    backfill: BackfillRun,
+    machine: Mapping[str, str],
+    started: str,
+) -> str:
+    s = summary
+    per_task = []
+    for task_id in TASK_IDS:
+        values = [r.tasks[task_id].duration_s for r in backfill.runs.values() if task_id in r.tasks]
+        waits = [r.tasks[task_id].queue_wait_s for r in backfill.runs.values() if task_id in r.tasks]
+        per_task.append([f"`{task_id}`", Summary.of(values).fmt(1), Summary.of(waits).fmt(1)])
+    wrong = "; ".join(
+        f"`{w['run_id']}`: span {w['span']} vs {w['previous_span']}"
+        + (f" ({w['note']})" if w["note"] else "")
+        for w in s["wrong"]
+    )
+    states = ", ".join(f"{k} {v}" for k, v in sorted(s["run_states"].items()))
+    task_states = ", ".join(f"{k} {v}" for k, v in sorted(s["task_states"].items()))
+    service_locks = ", ".join(f"{k} {v}" for k, v in s["locked_lines_service_logs"].items())
+    lines = [
+        section_header(
+            "Parallel backfill of the data-validation DAG (previous_span under concurrency)",
+            invoked_command("bench.backfill_validation", args.argv),
+            machine,
+            started,
+        ),
+        f"- versions: {package_versions(['apache-airflow', 'tensorflow-data-validation', 'ml-metadata'])}",
+        f"- DAG: `bench/dags/backfill_validation_pipeline.py` (ExampleGen, StatisticsGen, SchemaGen, "
+        f"`previous_span` Resolver, ExampleValidator with drift), {args.rows} rows; "
+        f"`airflow backfill create` of {args.days} days from {FROM_DATE}, "
+        f"`--max-active-runs {args.max_active_runs}`; api-server + "
+        f"scheduler (LocalExecutor, forkserver + preload, idle sleep 0.1 s, parallelism {args.parallelism}) "
+        "+ dag-processor, SQLite Airflow DB and MLMD",
+        f"- runs: {s['runs']} ({states}); tasks: {task_states}; runs that finished before the previous "
+        f"day's run: {s['finished_before_previous_day']}",
+        "- **ExampleValidator compared with span - 1: "
+        f"{s['previous_span_ok']}/{s['previous_span_expected']}** "
+        f"(goal all); first day without previous statistics: {s['first_day_without_previous']}; statistics "
+        f"span = run's day in {s['span_matches_logical_date']}/{s['runs']} runs"
+        + (f"; wrong: {wrong}" if wrong else ""),
+        f"- backfill wall time (first run queued -> last run finished): {s['wall_s']:.0f} s "
+        f"(first start -> last end {s['first_start_to_last_end_s']:.0f} s); run duration median "
+        f"{s['run_s_median']} s, max {s['run_s_max']} s",
+        f"- peak memory: largest process {s['largest_process_rss_mb']} MB RSS ({s['largest_process']}); "
+        f"largest task {s['largest_task_rss_mb']} MB RSS; whole deployment {s['total_pss_mb']} MB PSS "
+        f"({s['total_rss_mb']} MB summed RSS)",
+        f'- "database is locked" in task logs: {s["locked_lines_task_logs"]} (goal 0; plus '
+        f'{s["locked_retry_notices"]} retried MLMD "store busy" notices) in {s["task_logs"]} logs; service '
+        f"logs: {service_locks}",
+        f"- MLMD executions left RUNNING: {s['running_executions']}; LIVE artifacts without their folder: "
+        f"{s['live_artifacts_missing_folder']}; deployment processes left after stop: "
+        f"{s['leftover_processes']}",
+        "",
+        markdown_table(["task", "task s median (min-max)", "queue wait s"], per_task),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--days", type=int, default=30, help="days to backfill from 2024-01-01")
+    parser.add_argument("--max-active-runs", type=int, default=8)
+    parser.add_argument("--parallelism", type=int, default=16, help="[core] parallelism and max_active_tasks")
+    parser.add_argument("--rows", type=int, default=400, help="rows of the taxi CSV each day reads")
+    parser.add_argument("--timeout", type=float, default=5400, help="seconds to wait for the backfill")
+    parser.add_argument("--keep", action="store_true", help="keep the deployment's directory and logs")
+    parser.add_argument("--no-results", action="store_true", help="do not update bench/RESULTS.md")
+    args = parser.parse_args(argv)
+    args.argv = list(argv) if argv is not None else None
+    if args.days < 2:
+        raise SystemExit("--days must be at least 2")
+
+    machine, started = machine_info(), now_utc()
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="backfill-validation-", dir=OUT_DIR))
+    print(f"working in {workdir}", flush=True)
+    keep = args.keep
+    try:
+        _, dags, pipeline_root = prepare(workdir, args.rows, args.max_active_runs)
+        env = bench_env(**deployment_settings(args.parallelism))
+        stack = AirflowStack(workdir / "airflow_home", dags, env)
+        try:
+            backfill = run_backfill(stack, args.days, args.max_active_runs, args.timeout)
+        except BaseException:
+            keep = True  # the logs are the evidence
+            raise
+        mlmd = verify_mlmd(pipeline_root)
+        logs = grep_logs(stack)
+        summary = summarize(backfill, mlmd, logs, args.days)
+        if summary["wrong"] or summary["locked_lines_task_logs"] or summary["run_states"].get("failed"):
+            keep = True
+        body = report(args, summary, backfill, machine, started)
+    finally:
+        if keep:
+            print(f"kept {workdir}", flush=True)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print()
+    print(body)
+    if not args.no_results:
+        update_results("backfill_validation", body)
+    print(JSON_MARKER + json.dumps(summary, sort_keys=True), flush=True)
+
+
+if __name__ == "__main__":
+    main()
