@@ -14,6 +14,7 @@ def get_provider_info() -> dict[str, Any]:
         "description": "Runs TFX pipelines natively on Airflow 3: one operator per TFX component, "
         "artifacts in XCom and ML Metadata.",
         "versions": [__version__],
+        "cli": ["airflow_tfx_provider.cli.definition.get_cli_commands"],
         "integrations": [
             {
                 "integration-name": "TensorFlow Extended (TFX)",

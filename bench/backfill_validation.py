@@ -95,7 +95,8 @@ class BackfillRun:
     runs: dict[str, RunTiming]  # run id -> timing
     memory: PhaseMemory
     startup_s: float  # services started -> DAG parsed
-    create_s: float  # the `airflow backfill create` command
+    create_s: float  # dags pause + backfill create + dags unpause
+    cli_lock_retries: int  # CLI commands repeated after SQLite's "database is locked"
     leftover_processes: list[str]  # deployment processes still alive after stop()
 
     @property
@@ -153,25 +154,54 @@ def _deployment_pids(stack: AirflowStack) -> dict[int, str]:
     return found
 
 
+def airflow_retrying(stack: AirflowStack, *args: str, attempts: int = 5) -> int:
+    """Run an ``airflow`` CLI command, again when it failed on SQLite's "database is locked".
+
+    Returns how many attempts failed that way. Only for commands that are safe to repeat:
+    ``dags pause/unpause``, and ``backfill create``, which deletes its partial backfill when it
+    hits a lock error ("clean up the orphan so the user can retry", ``airflow.models.backfill``).
+    """
+    for attempt in range(attempts):
+        try:
+            stack.airflow(*args)
+            return attempt
+        except RuntimeError as err:
+            if LOCKED not in str(err).lower() or attempt == attempts - 1:
+                raise
+            print(f"  `airflow {' '.join(args[:2])}` hit {LOCKED!r}; retrying", flush=True)
+            time.sleep(2)
+    raise AssertionError("unreachable")
+
+
+def _scheduler_running(stack: AirflowStack) -> bool:
+    """The scheduler's loop has started (after its forkserver preload): its job row is running."""
+    return bool(stack._query("SELECT 1 FROM job WHERE job_type = 'SchedulerJob' AND state = 'running'"))
+
+
 def run_backfill(stack: AirflowStack, days: int, max_active_runs: int, timeout: float) -> BackfillRun:
     started = time.time()
     stack.start()
     seen: dict[int, str] = {}
     try:
         stack.wait_for_dag(DAG_ID)
+        stack._wait(lambda: _scheduler_running(stack), 300, "the scheduler's loop to start")
         startup = time.time() - started
-        if stack._query("SELECT is_paused FROM dag WHERE dag_id = ?", (DAG_ID,))[0][0]:
-            stack.airflow("dags", "unpause", DAG_ID)
-        print(f"deployment up, DAG parsed in {startup:.1f} s", flush=True)
+        print(f"deployment up, DAG parsed, scheduler running in {startup:.1f} s", flush=True)
         sampler = StackMemorySampler([p.pid for p in stack.processes.values()])
         sampler.start()
         sampler.set_phase("backfill")
         to_date = FROM_DATE + dt.timedelta(days=days - 1)
+        # The runs are created with the DAG paused, so the scheduler starts none of them before
+        # the CLI has committed them all. Without this, Airflow 3.3.2 on SQLite raced here: the
+        # CLI failed with "database is locked" at the 9th run, deleted its partial backfill, and
+        # the scheduler, which had started the first run meanwhile, died on a StaleDataError.
         create_started = time.time()
-        stack.airflow(
-            "backfill", "create", "--dag-id", DAG_ID, "--from-date", FROM_DATE.isoformat(),
+        lock_retries = airflow_retrying(stack, "dags", "pause", DAG_ID)
+        lock_retries += airflow_retrying(
+            stack, "backfill", "create", "--dag-id", DAG_ID, "--from-date", FROM_DATE.isoformat(),
             "--to-date", to_date.isoformat(), "--max-active-runs", str(max_active_runs),
         )  # fmt: skip
+        lock_retries += airflow_retrying(stack, "dags", "unpause", DAG_ID)
         create_s = time.time() - create_started
         print(f"backfill of {days} days created in {create_s:.1f} s", flush=True)
         last_report = [0.0]
@@ -205,7 +235,7 @@ def run_backfill(stack: AirflowStack, days: int, max_active_runs: int, timeout: 
                 leftovers.append(f"{pid} {title}")
         except psutil.Error:
             continue
-    return BackfillRun(runs, sampler.phases["backfill"], startup, create_s, leftovers)
+    return BackfillRun(runs, sampler.phases["backfill"], startup, create_s, lock_retries, leftovers)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -223,6 +253,8 @@ class Comparison:
     previous_span: int | None
     expected_span: int | None  # from the run id's logical date
     note: str = ""
+    lead_s: float | None = None  # span - 1's statistics LIVE -> this run's Resolver recorded its choice
+    newest_rule_span: int | None = None  # what the newest LIVE statistics with a lower span were then
 
     @property
     def correct(self) -> bool:
@@ -290,20 +322,21 @@ def verify_mlmd(pipeline_root: Path) -> MlmdFacts:
         if a.state == pb.Artifact.LIVE and not os.path.exists(a.uri)
     ]
 
-    # when each span's statistics became LIVE (its StatisticsGen execution completed), for the notes
-    live_at: dict[int, float] = {}
-    resolved_at: dict[str, float] = {}
+    # each span's statistics: (span, artifact created, became LIVE = its StatisticsGen execution completed)
+    produced: list[tuple[int, float, float]] = []
+    resolved_at: dict[str, float] = {}  # run id -> when its Resolver recorded its choice
     for e in executions:
         component = prop(e, "component_id")
         if component == "statistics_gen" and e.last_known_state == pb.Execution.COMPLETE:
             for ev in by_execution.get(e.id, []):
-                span = _span(artifacts[ev.artifact_id]) if ev.artifact_id in artifacts else None
-                if ev.type == pb.Event.OUTPUT and span is not None:
-                    live_at[span] = min(
-                        live_at.get(span, float("inf")), e.last_update_time_since_epoch / 1000
-                    )
+                artifact = artifacts.get(ev.artifact_id)
+                span = _span(artifact) if artifact is not None else None
+                if ev.type == pb.Event.OUTPUT and artifact is not None and span is not None:
+                    created = artifact.create_time_since_epoch / 1000
+                    produced.append((span, created, e.last_update_time_since_epoch / 1000))
         elif component == "previous_statistics":
             resolved_at[prop(e, "run_id")] = e.create_time_since_epoch / 1000
+    live_at = {span: live for span, _, live in sorted(produced, reverse=True)}  # earliest per span
 
     for e in sorted(executions, key=lambda e: e.id):
         if prop(e, "component_id") != "example_validator":
@@ -319,18 +352,21 @@ def verify_mlmd(pipeline_root: Path) -> MlmdFacts:
         comparison = Comparison(
             run_id, state(e), spans["statistics"], spans["previous_statistics"], _logical_date_span(run_id)
         )
-        span = comparison.span
+        span, resolved = comparison.span, resolved_at.get(run_id)
+        if span is not None and resolved is not None:
+            if span - 1 in live_at:
+                comparison.lead_s = resolved - live_at[span - 1]
+            # what "the newest LIVE artifact with a lower span" (the rule before the fix) had then
+            earlier = [(created, s) for s, created, live in produced if s < span and live <= resolved]
+            comparison.newest_rule_span = max(earlier)[1] if earlier else None
         if span is not None and not comparison.correct and comparison.expected_span != _first_span():
-            wanted = live_at.get(span - 1)
-            resolved = resolved_at.get(run_id)
-            if wanted is None:
+            if comparison.lead_s is None:
                 comparison.note = f"span {span - 1} never got statistics"
-            elif resolved is not None:
-                lead = resolved - wanted
-                when = "before" if lead > 0 else "after"
+            else:
+                when = "before" if comparison.lead_s > 0 else "after"
                 comparison.note = (
-                    f"span {span - 1}'s statistics became LIVE {abs(lead):.1f} s {when} the resolver "
-                    "recorded its choice"
+                    f"span {span - 1}'s statistics became LIVE {abs(comparison.lead_s):.1f} s {when} the "
+                    "resolver recorded its choice"
                 )
         facts.comparisons.append(comparison)
     return facts
@@ -402,6 +438,7 @@ def summarize(backfill: BackfillRun, mlmd: MlmdFacts, logs: LogFacts, days: int)
     later = [c for c in latest.values() if c.expected_span != first]
     first_day = [c for c in latest.values() if c.expected_span == first]
     task_peaks = [p.rss_mb for p in backfill.memory.tasks.values()]
+    leads = [c.lead_s for c in later if c.lead_s is not None]
     return {
         "days": days,
         "runs": len(backfill.runs),
@@ -414,6 +451,10 @@ def summarize(backfill: BackfillRun, mlmd: MlmdFacts, logs: LogFacts, days: int)
         "span_matches_logical_date": sum(c.span == c.expected_span for c in latest.values()),
         "wrong": [asdict(c) for c in later if not c.correct],
         "finished_before_previous_day": finished_before_previous_day(backfill.runs),
+        "smallest_lead_s": round(min(leads), 1) if leads else None,
+        "newest_rule_wrong": sorted(
+            c.run_id for c in later if c.span is not None and c.newest_rule_span != c.span - 1
+        ),
         "wall_s": round(backfill.wall_s, 1),
         "first_start_to_last_end_s": round(backfill.active_s, 1),
         "run_s_median": round(statistics.median(durations), 1) if durations else None,
@@ -434,6 +475,7 @@ def summarize(backfill: BackfillRun, mlmd: MlmdFacts, logs: LogFacts, days: int)
         "leftover_processes": len(backfill.leftover_processes),
         "startup_s": round(backfill.startup_s, 1),
         "backfill_create_s": round(backfill.create_s, 1),
+        "cli_lock_retries": backfill.cli_lock_retries,
     }
 
 
@@ -472,6 +514,10 @@ def report(
         f"`--max-active-runs {args.max_active_runs}`; api-server + "
         f"scheduler (LocalExecutor, forkserver + preload, idle sleep 0.1 s, parallelism {args.parallelism}) "
         "+ dag-processor, SQLite Airflow DB and MLMD",
+        "- the runs are created with the DAG paused, then it is unpaused: creating them under a running "
+        'scheduler raced on SQLite in a first attempt (the CLI got "database is locked" at the 9th run, '
+        "Airflow deleted the partial backfill, and the scheduler, which had started the first run, died "
+        f"on a StaleDataError); CLI commands retried after a lock error this time: {s['cli_lock_retries']}",
         f"- runs: {s['runs']} ({states}); tasks: {task_states}; runs that finished before the previous "
         f"day's run: {s['finished_before_previous_day']}",
         "- **ExampleValidator compared with span - 1: "
@@ -479,6 +525,10 @@ def report(
         f"(goal all); first day without previous statistics: {s['first_day_without_previous']}; statistics "
         f"span = run's day in {s['span_matches_logical_date']}/{s['runs']} runs"
         + (f"; wrong: {wrong}" if wrong else ""),
+        f"- closest call: span - 1's statistics were LIVE {s['smallest_lead_s']} s before the Resolver "
+        "recorded its choice; the rule before the fix (newest LIVE artifact with a lower span) would have "
+        f"picked another span in {len(s['newest_rule_wrong'])}/{s['previous_span_expected']} runs, "
+        "from the same MLMD timestamps",
         f"- backfill wall time (first run queued -> last run finished): {s['wall_s']:.0f} s "
         f"(first start -> last end {s['first_start_to_last_end_s']:.0f} s); run duration median "
         f"{s['run_s_median']} s, max {s['run_s_max']} s",

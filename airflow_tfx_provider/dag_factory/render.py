@@ -19,6 +19,7 @@ def pipeline_default_args(
     *,
     pipeline_root: str | None = None,
     metadata_conn_id: str | None = None,
+    metadata_path: str | None = None,
     enable_cache: bool = True,
     beam_pipeline_args: Sequence[str] | None = None,
 ) -> dict[str, Any]:
@@ -33,6 +34,8 @@ def pipeline_default_args(
         settings["pipeline_root"] = pipeline_root
     if metadata_conn_id is not None:
         settings["metadata_conn_id"] = metadata_conn_id
+    if metadata_path is not None:
+        settings["metadata_path"] = metadata_path
     if beam_pipeline_args is not None:
         settings["beam_pipeline_args"] = list(beam_pipeline_args)
     return settings
@@ -46,6 +49,7 @@ def create_pipeline_dag(
     start_date: dt.datetime | None = None,
     pipeline_root: str | None = None,
     metadata_conn_id: str | None = None,
+    metadata_path: str | None = None,
     enable_cache: bool = True,
     beam_pipeline_args: Sequence[str] | None = None,
     default_args: Mapping[str, Any] | None = None,
@@ -54,9 +58,10 @@ def create_pipeline_dag(
     """Build an Airflow DAG from a function that builds the pipeline's TFX components.
 
     ``components`` is called inside the DAG, so the pipeline-wide settings (``pipeline_root``,
-    ``metadata_conn_id``, ``enable_cache``, ``beam_pipeline_args``) and ``default_args`` reach
-    every component when it is constructed, as Airflow's ``default_args`` do; a component's own
-    argument wins. It returns the components (``None`` entries are skipped, for optional ones).
+    ``metadata_conn_id`` or ``metadata_path``, ``enable_cache``, ``beam_pipeline_args``) and
+    ``default_args`` reach every component when it is constructed, as Airflow's ``default_args``
+    do; a component's own argument wins. It returns the components (``None`` entries are
+    skipped, for optional ones).
     The list is checked as a plan (no duplicates, no input from a component missing from the
     list, no cycle) and its edges become the task dependencies. Further keyword arguments go to
     ``DAG`` (``catchup``, ``tags``, ...); ``catchup`` defaults to False.
@@ -70,6 +75,7 @@ def create_pipeline_dag(
     settings = pipeline_default_args(
         pipeline_root=pipeline_root,
         metadata_conn_id=metadata_conn_id,
+        metadata_path=metadata_path,
         enable_cache=enable_cache,
         beam_pipeline_args=beam_pipeline_args,
     )

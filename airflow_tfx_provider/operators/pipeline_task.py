@@ -41,7 +41,7 @@ def _run_type(context: Context) -> str:
 class PipelineTaskOperator(BaseOperator):
     """Base of every TFX operator of this provider.
 
-    The four pipeline settings below are ordinary keyword arguments, so they reach an operator
+    The pipeline settings below are ordinary keyword arguments, so they reach an operator
     at construction like any Airflow argument: given directly, or through ``default_args`` of
     the DAG (``create_pipeline_dag`` puts its pipeline-wide settings there and builds the
     components inside the DAG). A component's own value wins over the DAG's.
@@ -52,6 +52,8 @@ class PipelineTaskOperator(BaseOperator):
     :param metadata_conn_id: Airflow connection (type ``mlmd``) of the MLMD store. When not
         given, the connection ``mlmd_default`` is used if it exists, else a SQLite file
         ``metadata.sqlite`` under the pipeline root.
+    :param metadata_path: a SQLite file as the MLMD store (TFX's ``metadata_path``), used when
+        no ``metadata_conn_id`` is given; a connection is the way for a shared server.
     :param enable_cache: reuse outputs of an earlier identical execution (default True).
     :param beam_pipeline_args: options for Beam-based components (DirectRunner by default).
     """
@@ -64,6 +66,7 @@ class PipelineTaskOperator(BaseOperator):
         *,
         pipeline_root: str | None = None,
         metadata_conn_id: str | None = None,
+        metadata_path: str | None = None,
         enable_cache: bool | None = None,
         beam_pipeline_args: Sequence[str] | None = None,
         **kwargs: Any,
@@ -71,6 +74,7 @@ class PipelineTaskOperator(BaseOperator):
         super().__init__(**kwargs)
         self.pipeline_root = pipeline_root
         self.metadata_conn_id = metadata_conn_id
+        self.metadata_path = metadata_path
         self.enable_cache = enable_cache
         self.beam_pipeline_args = list(beam_pipeline_args) if beam_pipeline_args is not None else None
         self.component_inputs: dict[str, list[Any]] = {}
@@ -104,6 +108,8 @@ class PipelineTaskOperator(BaseOperator):
     def metadata_config(self, pipeline_root: str) -> MetadataConfig:
         if self.metadata_conn_id:
             return MLMDHook(self.metadata_conn_id).get_metadata_config()
+        if self.metadata_path:
+            return MetadataConfig(path=os.path.abspath(self.metadata_path))
         try:
             return MLMDHook(MLMDHook.default_conn_name).get_metadata_config()
         except AirflowNotFoundException:

@@ -63,3 +63,12 @@ def test_dag_records_into_the_store_its_connection_names(airflow_db, dags_folder
     mlmd = MetadataGateway.connect(MetadataConfig(path=str(store_path))).raw
     assert [e.last_known_state for e in mlmd.get_executions()] == [pb.Execution.COMPLETE] * 2
     assert os.path.isdir(mlmd.get_artifacts()[0].uri)
+
+
+def test_the_provider_adds_the_airflow_tfx_commands(airflow_db):
+    airflow = Path(sys.executable).with_name("airflow")
+    result = subprocess.run(
+        [str(airflow), "tfx", "--help"], capture_output=True, text=True, env=os.environ.copy()
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "migrate" in result.stdout and "report" in result.stdout

@@ -29,7 +29,15 @@ ALLOWED: dict[str, set[str]] = {
     "hooks": {"metadata", "types", "exceptions"},
     "operators": {"runtime", "components", "metadata", "hooks", "types", "exceptions"},
     "plugins": {"operators", "runtime", "components", "metadata", "hooks", "types", "exceptions"},
-    "cli": {"operators", "runtime", "components", "metadata", "hooks", "types", "exceptions"},
+    "cli": {
+        "operators",
+        "runtime",
+        "components",
+        "metadata",
+        "hooks",
+        "types",
+        "exceptions",
+    },  # compat by name only
     "dag_factory": {"operators", "types", "exceptions"},
     "compat": {
         "dag_factory",

@@ -46,20 +46,23 @@ TUNER_RESULTS_FILE = "tuner_results.json"
 def load_user_function(params: Mapping[str, Any], fn_name: str) -> UserFunction:
     """The user's ``run_fn`` / ``tuner_fn``, from ``module_file`` or the dotted path parameter.
 
-    keras-tuner is first imported bound to tf_keras (see ``compat.import_keras_tuner``) when it
-    is installed, so that a module file's own ``import keras_tuner`` gets that binding, and
     AutoGraph is told to leave tf_keras alone (``compat.exclude_tf_keras_from_autograph``).
+    keras-tuner gets bound to tf_keras by the loader itself (``resolve_user_function``), as
+    for every user module: when the module (or the user function, when called) imports it.
     """
     if exclude_tf_keras_from_autograph():
         log.info("AutoGraph: tf_keras added to the do-not-convert modules (as keras was before TF 2.16)")
-    prepare_keras_tuner()
     return resolve_user_function(
         module_file=params.get("module_file") or None, function_path=params.get(fn_name) or None, name=fn_name
     )
 
 
 def prepare_keras_tuner() -> None:
-    """Import keras-tuner bound to tf_keras if it is installed (no-op otherwise)."""
+    """Import keras-tuner bound to tf_keras now if it is installed (no-op otherwise).
+
+    Not needed before loading user code (the loader binds keras-tuner when it is imported);
+    for code that wants keras-tuner imported upfront.
+    """
     if importlib.util.find_spec("keras_tuner") is not None:
         import_keras_tuner()
 

@@ -18,13 +18,17 @@ module file's own ``import keras_tuner`` gets that binding.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import importlib.abc
+import importlib.machinery
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from types import ModuleType
+from types import FunctionType, ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypeVar
 
 if TYPE_CHECKING:
@@ -42,11 +46,16 @@ __all__ = [
     "components",
     "exclude_tf_keras_from_autograph",
     "import_keras_tuner",
+    "keras_tuner_generation",
+    "keras_tuner_imports_on_tf_keras",
     "legacy_keras_enabled",
     "make_data_accessor",
     "parse_pbtxt_file",
+    "rebind_keras_tuner",
     "record_batch_factory",
+    "stale_keras_tuner_names",
     "tf_dataset_factory",
+    "tuner_on_keras3",
     "utils",
 ]
 
@@ -182,6 +191,9 @@ def parse_pbtxt_file(file_name: str, message: Message) -> Message:
 
 
 # --- keras-tuner on tf_keras ---------------------------------------------------------------
+_KERAS_TUNER_PACKAGES = ("keras_tuner", "kerastuner")
+
+
 def legacy_keras_enabled() -> bool:
     """True when ``TF_USE_LEGACY_KERAS`` asks for Keras 2 (tf_keras), as TensorFlow reads it."""
     return os.environ.get("TF_USE_LEGACY_KERAS", "") in ("1", "true", "True")
@@ -192,6 +204,107 @@ def _keras_tuner_on_keras3() -> bool:
     return bool(config is not None and config.multi_backend())
 
 
+@contextlib.contextmanager
+def _keras_is_tf_keras() -> Iterator[None]:
+    """``sys.modules["keras"]`` is ``tf_keras`` inside (if tf_keras is installed)."""
+    try:
+        import tf_keras
+    except ImportError:  # pragma: no cover - TensorFlow >= 2.16 with legacy Keras needs tf_keras
+        yield
+        return
+    saved = sys.modules.get("keras")
+    sys.modules["keras"] = tf_keras
+    try:
+        yield
+    finally:
+        if saved is None:
+            sys.modules.pop("keras", None)
+        else:
+            sys.modules["keras"] = saved
+
+
+class _TfKerasLoader(importlib.abc.Loader):
+    """Runs the ``keras_tuner`` package (which imports all of keras-tuner) with ``keras`` = tf_keras."""
+
+    def __init__(self, loader: importlib.abc.Loader) -> None:
+        self.loader = loader
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__loader__ = self.loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self.loader
+        with _keras_is_tf_keras():
+            self.loader.exec_module(module)
+        log.info("keras_tuner imported bound to tf_keras (TF_USE_LEGACY_KERAS=1)")
+
+
+class _KerasTunerFinder(importlib.abc.MetaPathFinder):
+    """Import hook: a first ``import keras_tuner`` binds keras-tuner to tf_keras (legacy Keras only)."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != "keras_tuner" or not _finder_users or not legacy_keras_enabled():
+            return None
+        for finder in list(sys.meta_path):
+            find = getattr(finder, "find_spec", None)
+            if finder is self or find is None:
+                continue
+            spec = find(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _TfKerasLoader(spec.loader)
+        return spec
+
+
+_FINDER = _KerasTunerFinder()
+_finder_lock = threading.Lock()
+_finder_users = 0
+
+
+@contextlib.contextmanager
+def keras_tuner_imports_on_tf_keras() -> Iterator[None]:
+    """Inside, a first ``import keras_tuner`` (by anything) binds keras-tuner to tf_keras.
+
+    An import hook, active only inside (module files load and user functions run inside):
+    it costs nothing when keras-tuner is not imported, and keras-tuner stays imported with
+    that binding afterwards. Without ``TF_USE_LEGACY_KERAS`` the hook does nothing. The
+    finder is put on ``sys.meta_path`` once and then only switched on and off, so that
+    imports running in other threads never see ``sys.meta_path`` change under them.
+    """
+    global _finder_users
+    with _finder_lock:
+        if _FINDER not in sys.meta_path:
+            sys.meta_path.insert(0, _FINDER)
+        _finder_users += 1
+    try:
+        yield
+    finally:
+        with _finder_lock:
+            _finder_users -= 1
+
+
+_generation = 0
+
+
+def keras_tuner_generation() -> int:
+    """How many times :func:`import_keras_tuner` replaced a Keras-3-bound keras-tuner in this process."""
+    return _generation
+
+
+def _forget_keras_tuner() -> None:
+    global _generation
+    _generation += 1
+    for name in [n for n in sys.modules if n.split(".")[0] in _KERAS_TUNER_PACKAGES]:
+        del sys.modules[name]
+
+
 def import_keras_tuner() -> ModuleType:
     """Import ``keras_tuner`` so that it works with the Keras ``tf.keras`` is.
 
@@ -199,7 +312,8 @@ def import_keras_tuner() -> ModuleType:
     ``sys.modules["keras"]`` is ``tf_keras``, so its backend is tf_keras (its single-backend
     Keras 2 mode) and it accepts tf_keras models. If keras-tuner was already imported bound to
     Keras 3, its modules are dropped and imported again (code holding the old module keeps
-    the old binding). Without the variable, keras-tuner is imported as is (Keras 3).
+    the old binding: see :func:`stale_keras_tuner_names`). Without the variable, keras-tuner
+    is imported as is (Keras 3).
     """
     if not legacy_keras_enabled():
         return importlib.import_module("keras_tuner")
@@ -207,21 +321,69 @@ def import_keras_tuner() -> ModuleType:
     if existing is not None and not _keras_tuner_on_keras3():
         return existing
     if existing is not None:
-        log.info("keras_tuner was imported bound to Keras 3; importing it again bound to tf_keras")
-        for name in [n for n in sys.modules if n.split(".")[0] in ("keras_tuner", "kerastuner")]:
-            del sys.modules[name]
-    import tf_keras
+        log.warning(
+            "keras_tuner was imported bound to Keras 3 (by code that ran earlier in this process); importing "
+            "it again bound to tf_keras, as tf.keras is tf_keras (TF_USE_LEGACY_KERAS=1)"
+        )
+        _forget_keras_tuner()
+    with keras_tuner_imports_on_tf_keras():
+        return importlib.import_module("keras_tuner")
 
-    saved = sys.modules.get("keras")
-    sys.modules["keras"] = tf_keras
-    try:
-        module = importlib.import_module("keras_tuner")
-    finally:
-        if saved is None:
-            sys.modules.pop("keras", None)
-        else:
-            sys.modules["keras"] = saved
-    return module
+
+def rebind_keras_tuner() -> bool:
+    """If keras-tuner is imported bound to Keras 3 under legacy Keras, import it again on tf_keras.
+
+    Returns True if it did. Cheap otherwise (it never imports keras-tuner for the first time).
+    """
+    if not legacy_keras_enabled() or "keras_tuner" not in sys.modules or not _keras_tuner_on_keras3():
+        return False
+    import_keras_tuner()
+    return True
+
+
+def _is_stale_keras_tuner(value: Any) -> bool:
+    """True for a keras-tuner module, class, function or instance from a replaced keras-tuner import."""
+    if "keras_tuner" not in sys.modules:
+        return False
+    if isinstance(value, ModuleType):
+        name = getattr(value, "__name__", None)
+        return (
+            isinstance(name, str)
+            and name.split(".")[0] in _KERAS_TUNER_PACKAGES
+            and sys.modules.get(name) is not value
+        )
+    target = value if isinstance(value, type | FunctionType) else type(value)
+    module_name = getattr(target, "__module__", None)
+    if not isinstance(module_name, str) or module_name.split(".")[0] not in _KERAS_TUNER_PACKAGES:
+        return False
+    current: Any = sys.modules.get(module_name)
+    if current is None:
+        return False  # e.g. protobuf classes, whose __module__ names no module: cannot tell
+    for part in str(getattr(target, "__qualname__", "")).split("."):
+        current = getattr(current, part, None)
+        if current is None:
+            return False  # not reachable by name (a local class): cannot tell
+    return current is not target
+
+
+def stale_keras_tuner_names(namespace: Mapping[str, Any]) -> list[str]:
+    """Names in ``namespace`` bound to keras-tuner from an import that has since been replaced.
+
+    Such code still uses the old keras-tuner (e.g. the one bound to Keras 3, which rejects
+    tf_keras models) after :func:`import_keras_tuner` imported it again.
+    """
+    return sorted(name for name, value in list(namespace.items()) if _is_stale_keras_tuner(value))
+
+
+def tuner_on_keras3(tuner: Any) -> bool:
+    """True if ``tuner`` is a keras-tuner Keras tuner from a keras-tuner bound to Keras 3."""
+    for cls in type(tuner).__mro__:
+        method = cls.__dict__.get("_try_build")
+        config = getattr(method, "__globals__", {}).get("config")
+        multi_backend = getattr(config, "multi_backend", None)
+        if callable(multi_backend) and cls.__module__.split(".")[0] in _KERAS_TUNER_PACKAGES:
+            return bool(multi_backend())
+    return False
 
 
 # --- tf_keras and AutoGraph ------------------------------------------------------------------

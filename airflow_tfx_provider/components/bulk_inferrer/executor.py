@@ -114,9 +114,19 @@ def _read_saved_model(model_path: str) -> Any:
 
 
 def check_signatures(
-    model_path: str, signatures: list[str], tags: list[str], example_spec: dict[str, Any] | None
+    model_path: str,
+    signatures: list[str],
+    tags: list[str],
+    example_spec: dict[str, Any] | None,
+    *,
+    model: ArtifactRef | None = None,
 ) -> dict[str, str]:
-    """Signature name -> method name; errors name what the SavedModel offers instead."""
+    """Signature name -> method name; errors name what the SavedModel offers instead.
+
+    Also checks, from the signature defs (the model is not loaded), that tfx_bsl's RunInference
+    can feed each signature serialized tf.Examples and write its outputs into PredictionLogs
+    (:func:`check_signature_io`). ``model``: the Model artifact, named in errors.
+    """
     saved_model = _read_saved_model(model_path)
     graphs = [g for g in saved_model.meta_graphs if set(g.meta_info_def.tags) == set(tags)]
     if not graphs:
@@ -143,9 +153,112 @@ def check_signatures(
             f"several signatures {signatures} of {model_path} can run together only when all are "
             f"classify/regress signatures; got methods {methods}"
         )
+    for name, method in methods.items():
+        check_signature_io(_model_description(model_path, model), name, method, signature_defs[name])
     if example_spec is not None:
         _check_spec_against_signatures(model_path, signature_defs, methods, example_spec)
     return methods
+
+
+def _model_description(model_path: str, model: ArtifactRef | None) -> str:
+    if model is None:
+        return f"the SavedModel at {model_path}"
+    return f"model artifact {model.mlmd_id} (SavedModel at {model_path})"
+
+
+# What tfx_bsl's RunInference (1.x) can write into PredictionLogs, by method. Its predict path
+# splits every output along the batch dimension and reads ``output[i].dtype``: a rank-1 string
+# output gives Python ``bytes`` there and fails with "'bytes' object has no attribute 'dtype'".
+_SUPPORTED_OUTPUTS = {
+    _PREDICT_METHOD: (
+        "predict signatures need dense outputs with a batch dimension: numeric or bool tensors of "
+        "shape [batch, ...] (rank >= 1), string tensors of rank >= 2 ([batch, n, ...]); tfx_bsl's "
+        "RunInference cannot write a rank-1 string output ([batch]) into PredictionLogs: return it as "
+        "[batch, 1] in the serving signature (e.g. tf.expand_dims(output, -1)) or serve another signature"
+    ),
+    _CLASSIFY_METHOD: (
+        "classify signatures need outputs 'classes' (string, [batch, num_classes]) and/or 'scores' "
+        "(float32, [batch, num_classes])"
+    ),
+    _REGRESS_METHOD: "regress signatures need the output 'outputs' (float32, [batch] or [batch, 1])",
+}
+
+
+def describe_tensor_info(info: Any) -> str:
+    """``string, shape [None]`` for a SignatureDef's TensorInfo (``..., sparse`` for composites)."""
+    try:
+        dtype = tf.dtypes.as_dtype(info.dtype).name
+    except TypeError:
+        dtype = f"dtype enum {info.dtype}"
+    encoding = info.WhichOneof("encoding")
+    if encoding != "name":
+        return f"{dtype}, {'sparse' if encoding == 'coo_sparse' else 'composite (e.g. ragged)'} tensor"
+    return f"{dtype}, shape {_shape_text(info)}"
+
+
+def _shape_text(info: Any) -> str:
+    if info.tensor_shape.unknown_rank:
+        return "of unknown rank"
+    return "[" + ", ".join("None" if d.size < 0 else str(d.size) for d in info.tensor_shape.dim) + "]"
+
+
+def _rank(info: Any) -> int | None:
+    return None if info.tensor_shape.unknown_rank else len(info.tensor_shape.dim)
+
+
+def _unsupported_outputs(method: str, outputs: Any) -> list[str]:
+    """The outputs of a signature that RunInference cannot handle, described (empty if none)."""
+    bad: list[str] = []
+    if method == _PREDICT_METHOD:
+        for key in sorted(outputs):
+            info, rank = outputs[key], _rank(outputs[key])
+            dense = info.WhichOneof("encoding") == "name"
+            if not dense or rank == 0 or (info.dtype == tf.string.as_datatype_enum and rank == 1):
+                bad.append(f"{key!r} ({describe_tensor_info(info)})")
+        return bad
+    wanted = (
+        {"classes": (tf.string, (2,)), "scores": (tf.float32, (2,))}
+        if method == _CLASSIFY_METHOD
+        else {"outputs": (tf.float32, (1, 2))}
+    )
+    for key in sorted(outputs):
+        info = outputs[key]
+        if key not in wanted:
+            continue
+        dtype, ranks = wanted[key]
+        rank = _rank(info)
+        wide = rank == 2 and method == _REGRESS_METHOD and info.tensor_shape.dim[1].size not in (-1, 1)
+        if info.dtype != dtype.as_datatype_enum or (rank is not None and rank not in ranks) or wide:
+            bad.append(f"{key!r} ({describe_tensor_info(info)})")
+    return bad
+
+
+def check_signature_io(where: str, name: str, method: str, signature_def: Any) -> None:
+    """Raise ``InvalidInputDataError`` if RunInference cannot run ``signature_def`` as tfx_bsl does.
+
+    Its inputs must be one tf.string tensor (the serialized tf.Examples); its outputs must be
+    what :data:`_SUPPORTED_OUTPUTS` says for its method. Errors name ``where`` (the model),
+    the signature and the offending inputs/outputs with their dtype and shape.
+    """
+    inputs = signature_def.inputs
+    keyed = method == _PREDICT_METHOD or "inputs" in inputs  # classify/regress: the input is 'inputs'
+    if len(inputs) != 1 or next(iter(inputs.values())).dtype != tf.string.as_datatype_enum or not keyed:
+        described = ", ".join(f"{k!r} ({describe_tensor_info(v)})" for k, v in sorted(inputs.items()))
+        raise InvalidInputDataError(
+            f"{_NAME}: signature {name!r} of {where} takes input(s) {described or 'none'}; RunInference "
+            "feeds serialized tf.Examples and needs a signature with exactly one tf.string input"
+            + ("" if method == _PREDICT_METHOD else ", named 'inputs' for a classify or regress signature")
+        )
+    bad = _unsupported_outputs(method, signature_def.outputs)
+    if bad:
+        outputs = ", ".join(
+            f"{k!r} ({describe_tensor_info(v)})" for k, v in sorted(signature_def.outputs.items())
+        )
+        raise InvalidInputDataError(
+            f"{_NAME}: signature {name!r} of {where} has output(s) {', '.join(bad)} that tfx_bsl's "
+            f"RunInference cannot write into PredictionLogs (its outputs: {outputs}). Supported: "
+            f"{_SUPPORTED_OUTPUTS[method]}"
+        )
 
 
 def _check_spec_against_signatures(
@@ -374,6 +487,51 @@ def _check_written(
         )
 
 
+def _failed_in_run_inference(err: BaseException) -> bool:
+    """True if ``err`` was raised by tfx_bsl's RunInference (by its Beam step name or traceback)."""
+    seen: set[int] = set()
+    current: BaseException | None = err
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if "RunInference[" in str(current):
+            return True
+        trace = current.__traceback__
+        while trace is not None:
+            if (
+                "tfx_bsl" in trace.tb_frame.f_code.co_filename
+                and "run_inference" in trace.tb_frame.f_code.co_filename
+            ):
+                return True
+            trace = trace.tb_next
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _explain_inference_failure(
+    err: Exception, where: str, model_path: str, methods: Mapping[str, str], tags: list[str]
+) -> None:
+    """Raise ``InvalidInputDataError`` naming the model, signature(s) and outputs if RunInference failed."""
+    if isinstance(err, InvalidInputDataError) or not _failed_in_run_inference(err):
+        return
+    described = []
+    try:
+        graphs = [
+            g for g in _read_saved_model(model_path).meta_graphs if set(g.meta_info_def.tags) == set(tags)
+        ]
+        defs = graphs[0].signature_def if graphs else {}
+        for name in methods:
+            outputs = defs[name].outputs if name in defs else {}
+            shown = ", ".join(f"{k!r} ({describe_tensor_info(v)})" for k, v in sorted(outputs.items()))
+            described.append(f"signature {name!r} outputs {shown or '?'}")
+    except Exception:  # describing is best effort; the error below still names the signature(s)
+        described = [f"signature(s) {sorted(methods)}"]
+    supported = " ".join(dict.fromkeys(_SUPPORTED_OUTPUTS[m] + "." for m in methods.values()))
+    raise InvalidInputDataError(
+        f"{_NAME}: tfx_bsl's RunInference failed running {where}, {'; '.join(described)}: "
+        f"{type(err).__name__}: {err}. Supported: {supported}"
+    ) from err
+
+
 def run(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: ExecutionInfo) -> None:
     """Executor: one Beam pipeline running the model over the selected splits."""
     validate_parameters(params)
@@ -388,7 +546,7 @@ def run(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: Executio
     target = single(outputs, out_key)
     model_path = model_io.saved_model_dir(model, "BulkInferrer")
     signatures, tags = model_spec_values(params.get("model_spec"))
-    methods = check_signatures(model_path, signatures, tags, example_spec)
+    methods = check_signatures(model_path, signatures, tags, example_spec, model=model)
     splits = selected_splits(examples, data_spec_splits(params.get("data_spec")))
 
     log.info(
@@ -412,8 +570,12 @@ def run(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: Executio
     log.info(
         "running inference over split(s) %s of Examples #%s (%s)", splits, examples.mlmd_id, examples.uri
     )
-    result = pipeline.run()
-    result.wait_until_finish()
+    try:
+        result = pipeline.run()
+        result.wait_until_finish()
+    except Exception as err:
+        _explain_inference_failure(err, _model_description(model_path, model), model_path, methods, tags)
+        raise
     _check_written(target, splits, _example_counts(result), example_spec)
 
     target.split_names = splits  # on InferenceResult a custom property, as JSON like on Examples

@@ -31,9 +31,17 @@ Span and version, the same for every split:
 4. ``{VERSION}``: the latest version present for the chosen span (``version`` is 0 without it).
 
 Output: ``<uri>/Split-<name>/data_tfrecord-NNNNN-of-MMMMM.gz``, gzipped TFRecords of
-serialized ``tf.Example``. CSV columns become INT64 if every non-empty value of the split is an
-integer, FLOAT if every one is a number, BYTES otherwise; an empty cell gives a feature that
-is present with no values (as TFX does).
+serialized ``tf.Example``. Values are encoded as TFX's ExampleGens encode them:
+
+- CSV: a column is INT64 if every non-empty value of the input split is an integer, FLOAT if
+  every one is a number, BYTES otherwise, inferred over the whole input split (before any hash
+  split; with ``input_config`` splits, over each input split separately). An empty cell is an
+  empty list of the column's kind (``int64_list {}`` ...); a column empty in every row of the
+  input split has no kind, and each of its features is ``tf.train.Feature()`` (no kind set).
+- Parquet: a null (scalar or list) is ``tf.train.Feature()``; a null inside a list is an error.
+- TFRecord: records are copied unchanged.
+- Hashing by ``partition_feature_name``: a row whose partition feature has no value (a null,
+  ``tf.train.Feature()``) is an error, as in TFX.
 
 Resolving which files to read (``inputs``) uses only the standard library and is shared by the
 executor and its ``input_fingerprint``, which the caching layer uses to rerun ExampleGen when the

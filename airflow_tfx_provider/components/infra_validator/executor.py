@@ -26,6 +26,7 @@ from airflow_tfx_provider.components._artifacts import model as model_io
 from airflow_tfx_provider.components._artifacts import optional, single
 from airflow_tfx_provider.components._artifacts.blessing import write_blessing
 from airflow_tfx_provider.components._artifacts.examples import split_files
+from airflow_tfx_provider.components.infra_validator.model_server import JSON_DTYPES
 from airflow_tfx_provider.components.infra_validator.parameters import validate_parameters
 from airflow_tfx_provider.components.spec import (
     ExecutionInfo,
@@ -398,14 +399,80 @@ def _signature_defs(server: _Server) -> dict[str, Any]:
     return dict(defs)
 
 
+def _describe_tensor(info: Any) -> str:
+    """``string, shape [None]`` for a TensorInfo in TF Serving's metadata JSON."""
+    if not isinstance(info, dict):
+        return "?"
+    dtype = str(info.get("dtype") or "?")
+    name = JSON_DTYPES.get(dtype) or dtype.removeprefix("DT_").lower()
+    shape = info.get("tensor_shape") or {}
+    if "coo_sparse" in info or "composite_tensor" in info:
+        return f"{name}, sparse or composite tensor"
+    if shape.get("unknown_rank"):
+        return f"{name}, shape of unknown rank"
+    dims = ["None" if int(d.get("size", -1)) < 0 else str(d.get("size")) for d in shape.get("dim") or []]
+    return f"{name}, shape [{', '.join(dims)}]"
+
+
+def _rank(info: Any) -> int | None:
+    shape = (info.get("tensor_shape") or {}) if isinstance(info, dict) else {}
+    return None if shape.get("unknown_rank") else len(shape.get("dim") or [])
+
+
+def _described(tensors: dict[str, Any], keys: list[str] | None = None) -> str:
+    return (
+        ", ".join(f"{key!r} ({_describe_tensor(tensors[key])})" for key in sorted(keys or tensors)) or "none"
+    )
+
+
 def _check_query_signature(name: str, signature: dict[str, Any]) -> None:
+    """Fail (final) if LOAD_AND_QUERY cannot query ``signature`` as TF Serving's REST API would answer.
+
+    Its one input must take the serialized tf.Examples; every output must be of a type TF
+    Serving writes as JSON and have a batch dimension (the queries use the row format).
+    """
     inputs = signature.get("inputs") or {}
     if len(inputs) != 1 or next(iter(inputs.values())).get("dtype") != "DT_STRING":
-        described = {key: value.get("dtype") for key, value in inputs.items()}
         raise _Failure(
-            f"signature {name!r} takes inputs {described}; LOAD_AND_QUERY sends serialized tf.Examples "
-            "and needs a signature with one tf.string input",
+            f"signature {name!r} takes input(s) {_described(inputs)}; LOAD_AND_QUERY sends serialized "
+            "tf.Examples and needs a signature with one tf.string input",
             final=True,
+        )
+    outputs = signature.get("outputs") or {}
+    unwritable = [key for key, info in outputs.items() if info.get("dtype") not in JSON_DTYPES]
+    if unwritable:
+        raise _Failure(
+            f"signature {name!r} has output(s) {_described(outputs, unwritable)} that TF Serving's REST API "
+            "cannot write as JSON (it answers 'Failed to write JSON value for tensor type: ...'); it writes "
+            f"only {', '.join(JSON_DTYPES.values())} tensors",
+            final=True,
+        )
+    scalars = [key for key, info in outputs.items() if _rank(info) == 0]
+    if scalars:
+        raise _Failure(
+            f"signature {name!r} has output(s) {_described(outputs, scalars)} without a batch dimension; "
+            "TF Serving answers the row-format requests LOAD_AND_QUERY sends ('instances') only for outputs "
+            "of shape [batch, ...]",
+            final=True,
+        )
+    _note_bulk_inferrer_limits(name, signature)
+
+
+def _note_bulk_inferrer_limits(name: str, signature: dict[str, Any]) -> None:
+    """Warn if TF Serving serves the signature but BulkInferrer (tfx_bsl's RunInference) cannot run it."""
+    if signature.get("method_name") not in (None, "", "tensorflow/serving/predict"):
+        return
+    outputs = signature.get("outputs") or {}
+    rank1_strings = [
+        k for k, info in outputs.items() if info.get("dtype") == "DT_STRING" and _rank(info) == 1
+    ]
+    if rank1_strings:
+        log.warning(
+            "signature %r: output(s) %s are rank-1 strings: TF Serving serves them, but BulkInferrer "
+            "(tfx_bsl's RunInference) cannot write them into PredictionLogs; return them as [batch, 1] to "
+            "run this signature in BulkInferrer too",
+            name,
+            _described(outputs, rank1_strings),
         )
 
 
@@ -420,11 +487,15 @@ def _query(server: _Server, name: str, records: list[bytes]) -> None:
     seconds = time.monotonic() - started
     if status != 200:
         error = payload.get("error") if isinstance(payload, dict) else payload
-        raise _Failure(f"{name}: POST :predict answered HTTP {status}: {error}", final=400 <= status < 500)
+        raise _Failure(
+            f"signature {name!r}: POST :predict answered HTTP {status}: {error}", final=400 <= status < 500
+        )
     predictions = payload.get("predictions") if isinstance(payload, dict) else None
     if not isinstance(predictions, list) or len(predictions) != len(records):
         got = len(predictions) if isinstance(predictions, list) else "no"
-        raise _Failure(f"{name}: {len(records)} examples sent but {got} predictions returned", final=True)
+        raise _Failure(
+            f"signature {name!r}: {len(records)} examples sent but {got} predictions returned", final=True
+        )
     log.info(
         "signature %s: %d examples sent, HTTP 200 with %d predictions in %.2f s",
         name,
@@ -516,7 +587,7 @@ def validate(
         try:
             return True, _validate_once(plan, model_path, records, info)
         except _Failure as failure:
-            reason = _clip(failure.reason)
+            reason = _clip(f"Model #{model.mlmd_id} ({model_path}): {failure.reason}")
             if failure.final:
                 break
             if attempt < plan.num_tries:

@@ -62,6 +62,23 @@ DEFAULT_SIGNATURE = "serving_default"
 INIT_OP_SIGNATURE = "__saved_model_init_op"
 PARENT_POLL_SECONDS = 0.5
 
+#: The tensor types TF Serving's REST API writes as JSON (``tensorflow_serving/util/json_tensor.cc``),
+#: by DataType enum name -> TensorFlow dtype name. It answers other outputs (half, bfloat16,
+#: complex, uint16, ...) with "Failed to write JSON value for tensor type: <type>"; so does this server.
+JSON_DTYPES = {
+    "DT_FLOAT": "float32",
+    "DT_DOUBLE": "float64",
+    "DT_INT8": "int8",
+    "DT_INT16": "int16",
+    "DT_INT32": "int32",
+    "DT_INT64": "int64",
+    "DT_UINT8": "uint8",
+    "DT_UINT32": "uint32",
+    "DT_UINT64": "uint64",
+    "DT_BOOL": "bool",
+    "DT_STRING": "string",
+}
+
 _ROUTE = re.compile(
     r"^/v1/models/(?P<name>[^/:]+)(?:/versions/(?P<version>\d+))?"
     r"(?:/(?P<metadata>metadata))?(?::(?P<verb>[a-z]+))?/?$"
@@ -291,19 +308,32 @@ class ServedModel:
             result = function(**tensors)
         except (tf.errors.InvalidArgumentError, ValueError, TypeError) as err:
             raise RequestError(HTTPStatus.BAD_REQUEST, f"{type(err).__name__}: {err}") from err
-        outputs = {key: to_json(tensor.numpy().tolist()) for key, tensor in result.items()}
+        outputs = {key: self._output_json(name, key, tensor) for key, tensor in result.items()}
         if not row_format:
             return {"outputs": next(iter(outputs.values())) if len(outputs) == 1 else outputs}
         for key, value in outputs.items():
             if not isinstance(value, list) or len(value) != count:
                 raise RequestError(
                     HTTPStatus.BAD_REQUEST,
-                    f"output {key!r} has no batch dimension of size {count}; use the columnar "
-                    'format ("inputs") for this signature',
+                    f"signature {name!r}: output {key!r} ({_describe(result[key])}) has no batch dimension "
+                    f'of size {count}; use the columnar format ("inputs") for this signature',
                 )
         if len(outputs) == 1:
             return {"predictions": next(iter(outputs.values()))}
         return {"predictions": [{key: value[i] for key, value in outputs.items()} for i in range(count)]}
+
+    @staticmethod
+    def _output_json(signature: str, key: str, tensor: Any) -> Any:
+        """An output tensor as TF Serving's REST API writes it; ``RequestError`` naming it if it cannot."""
+        dtype = tensor.dtype.name
+        if dtype not in JSON_DTYPES.values():
+            raise RequestError(
+                HTTPStatus.BAD_REQUEST,
+                f"signature {signature!r}: output {key!r} ({_describe(tensor)}) cannot be written as JSON as "
+                f"TF Serving does (it answers 'Failed to write JSON value for tensor type: {dtype}'): TF "
+                f"Serving's REST API writes only {', '.join(JSON_DTYPES.values())} tensors",
+            )
+        return to_json(tensor.numpy().tolist())
 
     @staticmethod
     def _columns(specs: dict[str, Any], body: dict[str, Any], row_format: bool) -> tuple[dict[str, Any], int]:
@@ -335,6 +365,11 @@ class ServedModel:
         raise RequestError(HTTPStatus.BAD_REQUEST, f'"inputs" must be an object with keys {keys}')
 
 
+def _describe(tensor: Any) -> str:
+    """``string, shape [3]`` for a tensor."""
+    return f"{tensor.dtype.name}, shape {list(tensor.shape)}"
+
+
 def _get_payload(model: ServedModel, match: re.Match[str]) -> Any:
     """The answer to a GET of a matched route: the model's status or metadata."""
     if match["verb"]:
@@ -361,7 +396,14 @@ def _handler_class(model: ServedModel) -> type[BaseHTTPRequestHandler]:
         server_version = "airflow-tfx-model-server"
 
         def _answer(self, status: HTTPStatus, payload: Any) -> None:
-            data = json.dumps(payload).encode()
+            try:
+                data = json.dumps(payload).encode()
+            except (TypeError, ValueError) as err:  # answer, never drop the connection
+                log.error("cannot write the answer as JSON: %s", err)
+                status = HTTPStatus.INTERNAL_SERVER_ERROR
+                data = json.dumps(
+                    {"error": f"cannot write the answer as JSON: {type(err).__name__}: {err}"}
+                ).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))

@@ -18,9 +18,10 @@ Outputs, as TFX writes them:
 - ``tuner_results``: ``tuner_results.json``, a JSON list with one record per completed
   trial, best first: ``{"trial_id": ..., "score": ..., <hyperparameter>: <value>, ...}``.
 
-keras-tuner runs on tf_keras (``TF_USE_LEGACY_KERAS=1``): it is imported with
-``compat.import_keras_tuner`` before the module file loads (keras-tuner 1.4 alone binds to
-Keras 3 and rejects tf_keras models).
+keras-tuner runs on tf_keras (``TF_USE_LEGACY_KERAS=1``): while a module file loads or a user
+function runs, the first ``import keras_tuner`` of the process is bound to tf_keras, and one
+imported earlier bound to Keras 3 is re-imported (keras-tuner 1.4 alone binds to Keras 3 and
+rejects tf_keras models); see ``_user_code/tfx_api.py``.
 """
 
 from __future__ import annotations

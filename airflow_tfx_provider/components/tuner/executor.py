@@ -17,6 +17,7 @@ from typing import Any
 from airflow_tfx_provider.components._artifacts import single
 from airflow_tfx_provider.components._user_code import fn_args as fn_args_lib
 from airflow_tfx_provider.components._user_code.module_file import UserFunction
+from airflow_tfx_provider.components._user_code.tfx_api import legacy_keras_enabled, tuner_on_keras3
 from airflow_tfx_provider.components.spec import (
     ExecutionInfo,
     Inputs,
@@ -55,7 +56,11 @@ def run(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: Executio
             search = UserFunction(
                 tuner.search, f"{type(tuner).__name__}.search (from {tuner_fn.name})", tuner_fn.source
             )
-            search(**fit_kwargs)
+            try:
+                search(**fit_kwargs)
+            except UserCodeError as err:
+                _explain_keras3_tuner(err, tuner, tuner_fn)
+                raise
             tuner.results_summary()
         log.info("search finished in %.1f s", time.monotonic() - started)
         _write_best_hyperparameters(tuner, tuner_fn, best_output.uri)
@@ -79,6 +84,32 @@ def _tuner_and_kwargs(result: Any, tuner_fn: UserFunction) -> tuple[Any, dict[st
             f"{missing}; it must be a keras_tuner tuner (e.g. keras_tuner.RandomSearch)"
         )
     return tuner, dict(fit_kwargs)
+
+
+def _explain_keras3_tuner(err: UserCodeError, tuner: Any, tuner_fn: UserFunction) -> None:
+    """Raise a clear error if keras-tuner rejected a tf_keras model because it is bound to Keras 3.
+
+    keras-tuner binds itself to what ``import keras`` gives; the loader binds it to tf_keras, but
+    a keras-tuner imported earlier in the process and still held by user code escapes that.
+    """
+    cause = err.__cause__
+    if not (
+        type(cause).__name__ == "FatalTypeError"
+        and "valid Keras Model" in str(cause)
+        and legacy_keras_enabled()
+        and tuner_on_keras3(tuner)
+    ):
+        return
+    raise UserCodeError(
+        f"{type(tuner).__name__} built by {tuner_fn.name} in {tuner_fn.source} comes from keras_tuner "
+        "imported bound to Keras 3, which rejects the tf_keras models tf.keras builds "
+        "(TF_USE_LEGACY_KERAS=1): keras-tuner binds itself to whatever 'import keras' gives when it is first "
+        "imported. Cause: that keras_tuner was imported before the provider could bind it to tf_keras, by "
+        "code that ran earlier in this process (e.g. a DAG file or a module it imports), and the tuner_fn "
+        "still uses it. Fix: do not import keras_tuner (or modules importing it) at DAG parse time; import "
+        "it in the module file or inside tuner_fn, or get it with "
+        f"airflow_tfx_provider.compat.import_keras_tuner(). keras-tuner said: {cause}"
+    ) from err
 
 
 def _write_best_hyperparameters(tuner: Any, tuner_fn: UserFunction, folder: str) -> None:

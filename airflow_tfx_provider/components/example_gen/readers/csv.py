@@ -1,10 +1,20 @@
 """ExampleGen's CSV reader: check each file's header, infer each column's feature kind, convert.
 
-Two passes over a split: the first checks every file (a header line, the same header in every
-file, rows of the header's width) and infers each column's kind over the whole split, INT64 if
-every non-empty value is an integer, FLOAT if every one is a number, BYTES otherwise; the second
-streams the rows as ``tf.Example`` s. An empty cell gives a feature present with no values (as
-TFX does). pyarrow and tfx-bsl are imported inside functions.
+Two passes over an input split: the first checks every file (a header line, the same header in
+every file, rows of the header's width) and infers each column's kind over all the split's rows,
+INT64 if every non-empty value is an integer, FLOAT if every one is a number, BYTES otherwise;
+the second streams the rows as ``tf.Example`` s. As in TFX's CsvExampleGen (its executor's
+``_int_handler`` / ``_float_handler`` / ``_bytes_handler``, over tfx-bsl's ``ColumnTypeInferrer``):
+
+- an empty cell becomes an empty list of the column's kind (``int64_list {}``, ``float_list {}``
+  or ``bytes_list {}``), so the column keeps its type in every output split;
+- a column empty in every row of the input split has no kind (tfx-bsl's ``UNKNOWN``): each of
+  its features is ``tf.train.Feature()``, present with no kind set;
+- kinds are inferred per input split: before a hash split (one input split) over the whole
+  input, with ``input_config`` splits over each split separately, so a column can have different
+  kinds (or none) in different input splits, exactly as in TFX.
+
+pyarrow and tfx-bsl are imported inside functions.
 """
 
 from __future__ import annotations
@@ -16,6 +26,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
@@ -26,10 +37,11 @@ from airflow_tfx_provider.components.example_gen.readers.records import (
     KIND_BYTES,
     KIND_FLOAT,
     KIND_INT,
+    KIND_UNKNOWN,
     Batch,
     check_not_empty,
     check_partition_column,
-    list_array,
+    no_kind_lists,
 )
 from airflow_tfx_provider.exceptions import InvalidInputDataError
 
@@ -134,7 +146,7 @@ class _ColumnKind:
         if not self.all_number:
             return KIND_BYTES
         if not self.has_values:
-            return KIND_BYTES  # only empty cells: every feature is present without values
+            return KIND_UNKNOWN  # only empty cells: every feature is present with no kind set
         return KIND_INT if self.all_int else KIND_FLOAT
 
 
@@ -179,17 +191,21 @@ def _normalize_number(values: pa.Array) -> pa.Array:
 
 
 def _convert_csv_column(column: pa.Array, kind: str) -> pa.Array:
+    """A column of cell strings as lists of ``kind``: one value per non-empty cell, none per empty one."""
 
-    missing = pc.equal(column, "")
+    if kind == KIND_UNKNOWN:
+        return no_kind_lists(len(column))
+    present = pc.not_equal(column, "")
+    values = pc.filter(column, present)
     if kind == KIND_BYTES:
-        values = column.cast(pa.binary())
+        values = values.cast(pa.binary())
     else:
-        target = pa.int64() if kind == KIND_INT else pa.float32()
-        cleaned = pc.if_else(missing, pa.scalar("0", pa.string()), _normalize_number(column))
-        values = pc.cast(cleaned, target)
-    if pc.any(missing).as_py():
-        values = pc.if_else(missing, pa.scalar(None, values.type), values)
-    return list_array(values)
+        values = pc.cast(_normalize_number(values), pa.int64() if kind == KIND_INT else pa.float32())
+    # An empty cell is an empty list (not a null one, which would be written with no kind).
+    lengths = present.to_numpy(zero_copy_only=False).astype(np.int32)
+    offsets = np.zeros(len(column) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
 
 
 def _infer_csv_split(split: str, files: Sequence[InputFile]) -> tuple[list[str], dict[str, str]]:
@@ -230,6 +246,11 @@ def csv_source(split: str, files: Sequence[InputFile], partition: str | None) ->
         ", ".join(f"{name}={kind}" for name, kind in kinds.items()),
     )
     check_partition_column(partition, header, files[0].path)
+    if partition is not None and kinds[partition] == KIND_UNKNOWN:
+        # Its features would have no kind set, which TFX's partitioning rejects too.
+        raise InvalidInputDataError(
+            f"output_config.partition_feature_name {partition!r} is empty in every row of split {split!r}"
+        )
     encoder = example_coder.RecordBatchToExamplesEncoder()
     for f in files:
         for batch in _csv_batches(f.path, header, use_threads=True):

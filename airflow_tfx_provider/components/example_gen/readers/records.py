@@ -18,6 +18,9 @@ from airflow_tfx_provider.exceptions import InvalidInputDataError
 
 # Feature kinds of a column, as TFX names them.
 KIND_INT, KIND_FLOAT, KIND_BYTES = "INT64", "FLOAT", "BYTES"
+# A column with no value to type it (every CSV cell empty, an Arrow column of type null): its
+# features are written present but with no kind set, ``tf.train.Feature()``, as TFX does.
+KIND_UNKNOWN = "UNKNOWN"
 
 
 @dataclass
@@ -30,12 +33,19 @@ Reader = Callable[[str, Sequence[InputFile], str | None], Iterator[Batch]]
 
 
 def list_array(values: pa.Array) -> pa.Array:
-    """One-element lists of ``values``; a null value becomes a null list (feature without values)."""
+    """One-element lists of ``values``; a null value becomes a null list, which the encoder writes
+    as a feature with no kind set (``tf.train.Feature()``)."""
 
     offsets = pa.array(np.arange(len(values) + 1, dtype=np.int32))
     if values.null_count:
         return pa.ListArray.from_arrays(offsets, values, mask=values.is_null())
     return pa.ListArray.from_arrays(offsets, values)
+
+
+def no_kind_lists(length: int) -> pa.Array:
+    """``length`` null lists: features present with no kind set, for a column of unknown kind."""
+
+    return pa.nulls(length, pa.list_(pa.binary()))
 
 
 def check_not_empty(path: str, size: int) -> None:

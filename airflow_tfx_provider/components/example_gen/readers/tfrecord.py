@@ -1,8 +1,9 @@
 """ExampleGen's TFRecord reader: files of serialized ``tf.Example``, gzipped if named ``*.gz``.
 
-Records are copied as they are; only the first record of each file is parsed, to check that it
-is a ``tf.Example`` (and every record when hashing by a partition feature). TensorFlow is
-imported inside functions.
+Records are copied as they are, as TFX's ImportExampleGen does (features with no kind set or
+empty lists stay so); only the first record of each file is parsed, to check that it is a
+``tf.Example`` (and every record when hashing by a partition feature, whose value must then have
+a kind set, as TFX's partitioning requires). TensorFlow is imported inside functions.
 """
 
 from __future__ import annotations
@@ -69,5 +70,9 @@ def _partition_key(path: str, index: int, record: bytes, partition: str) -> byte
         )
     feature = example.features.feature[partition]
     kind = feature.WhichOneof("kind")
-    values = list(getattr(feature, kind).value) if kind else []
-    return repr(values).encode("utf-8")
+    if kind is None:
+        raise InvalidInputDataError(
+            f"TFRecord file {path}: record {index} has no value for feature {partition!r} "
+            "(output_config.partition_feature_name): it has no kind set"
+        )
+    return repr(list(getattr(feature, kind).value)).encode("utf-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -222,3 +223,182 @@ def test_classify_and_regress_logs_become_columns():
     clash = {"output_columns_spec": [{"regress_output": {"value_column": "fare"}}]}
     with pytest.raises(InvalidInputDataError, match="'fare' already exists"):
         prediction_log_to_example(regress, clash)
+
+
+# --- outputs tfx_bsl's RunInference cannot write: named upfront, or when RunInference fails -----------
+def export_string_label_model(uri: Path, mlmd_id: int = 501) -> ArtifactRef:
+    """A Model whose ``serving_default`` returns a rank-1 string ``label`` ([batch]) and a float ``fare``.
+
+    ``expanded`` returns the label as [batch, 1] (what RunInference supports) and
+    ``unknown_rank`` returns it with no static rank (so only running it can tell).
+    """
+    import tensorflow as tf
+
+    spec = [tf.TensorSpec([None], tf.string, name="examples")]
+
+    def parse(serialized: Any) -> tuple[Any, Any]:
+        fare = tf.io.parse_example(serialized, {"fare": tf.io.FixedLenFeature([1], tf.float32)})["fare"][:, 0]
+        return tf.where(fare > 5.0, "high", "low"), fare
+
+    class Labels(tf.Module):
+        @tf.function(input_signature=spec)
+        def serve(self, serialized: Any) -> dict[str, Any]:
+            label, fare = parse(serialized)
+            return {"label": label, "fare": fare}
+
+        @tf.function(input_signature=spec)
+        def expanded(self, serialized: Any) -> dict[str, Any]:
+            label, _ = parse(serialized)
+            return {"label": tf.expand_dims(label, -1)}
+
+        @tf.function(input_signature=spec)
+        def unknown_rank(self, serialized: Any) -> dict[str, Any]:
+            label, _ = parse(serialized)
+            return {"label": tf.reshape(label, tf.boolean_mask(tf.shape(label), [True]))}
+
+    module = Labels()
+    signatures = {
+        "serving_default": module.serve,
+        "expanded": module.expanded,
+        "unknown_rank": module.unknown_rank,
+    }
+    tf.saved_model.save(module, str(uri / "Format-Serving"), signatures=signatures)
+    return ArtifactRef(type="Model", uri=str(uri), mlmd_id=mlmd_id)
+
+
+@pytest.fixture(scope="module")
+def label_model(tmp_path_factory):
+    return export_string_label_model(tmp_path_factory.mktemp("label_model") / "model")
+
+
+def test_a_rank1_string_output_is_refused_upfront_naming_model_signature_and_output(
+    setup, label_model, run_component, tmp_path, monkeypatch
+):
+    from airflow_tfx_provider.components.bulk_inferrer import executor
+
+    _root, examples, _model = setup
+    monkeypatch.setattr(executor, "make_pipeline", lambda info: pytest.fail("Beam must not start"))
+    with pytest.raises(InvalidInputDataError) as raised:
+        run_component(BulkInferrerSpec, tmp_path, {"examples": examples, "model": label_model})
+    serving = os.path.join(label_model.uri, "Format-Serving")
+    assert str(raised.value) == (
+        f"BulkInferrer: signature 'serving_default' of model artifact 501 (SavedModel at {serving}) has "
+        "output(s) 'label' (string, shape [None]) that tfx_bsl's RunInference cannot write into "
+        "PredictionLogs (its outputs: 'fare' (float32, shape [None]), 'label' (string, shape [None])). "
+        "Supported: predict signatures need dense outputs with a batch dimension: numeric or bool tensors "
+        "of shape [batch, ...] (rank >= 1), string tensors of rank >= 2 ([batch, n, ...]); tfx_bsl's "
+        "RunInference cannot write a rank-1 string output ([batch]) into PredictionLogs: return it as "
+        "[batch, 1] in the serving signature (e.g. tf.expand_dims(output, -1)) or serve another signature"
+    )
+
+
+def test_a_string_output_of_shape_batch_by_1_works(setup, label_model, run_component, tmp_path):
+    import tensorflow as tf
+
+    _root, examples, _model = setup
+    spec = {
+        "output_columns_spec": [
+            {"predict_output": {"output_columns": [{"output_key": "label", "output_column": "label"}]}}
+        ]
+    }
+    out = run_component(
+        BulkInferrerSpec,
+        tmp_path,
+        {"examples": examples, "model": label_model},
+        data_spec={"example_splits": ["eval"]},
+        model_spec={"model_signature_name": ["expanded"]},
+        output_example_spec=spec,
+    )["output_examples"]
+    for record in read_records(out.split_uri("eval")):
+        features = tf.train.Example.FromString(record).features.feature
+        fare = features["fare"].float_list.value[0]
+        assert list(features["label"].bytes_list.value) == [b"high" if fare > 5.0 else b"low"]
+
+
+def test_a_failure_inside_run_inference_is_reported_naming_model_signature_and_outputs(
+    setup, label_model, run_component, tmp_path
+):
+    _root, examples, _model = setup
+    with pytest.raises(InvalidInputDataError) as raised:
+        run_component(
+            BulkInferrerSpec,
+            tmp_path,
+            {"examples": examples, "model": label_model},
+            data_spec={"example_splits": ["eval"]},
+            model_spec={"model_signature_name": ["unknown_rank"]},
+        )
+    serving = os.path.join(label_model.uri, "Format-Serving")
+    message = str(raised.value)
+    assert message.startswith(
+        f"BulkInferrer: tfx_bsl's RunInference failed running model artifact 501 (SavedModel at {serving}), "
+        "signature 'unknown_rank' outputs 'label' (string, shape of unknown rank): AttributeError: 'bytes' "
+        "object has no attribute 'dtype'"
+    )
+    assert "Supported: predict signatures need dense outputs with a batch dimension" in message
+    assert isinstance(raised.value.__cause__, AttributeError)
+
+
+def _signature(method: str, inputs: dict[str, Any], outputs: dict[str, Any]) -> Any:
+    import tensorflow as tf
+    from tensorflow.core.protobuf import meta_graph_pb2
+
+    signature = meta_graph_pb2.SignatureDef(method_name=method)
+    for target, tensors in ((signature.inputs, inputs), (signature.outputs, outputs)):
+        for key, (dtype, shape) in tensors.items():
+            target[key].name = f"{key}:0"
+            target[key].dtype = dtype.as_datatype_enum
+            target[key].tensor_shape.CopyFrom(tf.TensorShape(shape).as_proto())
+    return signature
+
+
+def test_signature_io_checks_follow_what_run_inference_supports():
+    import tensorflow as tf
+
+    from airflow_tfx_provider.components.bulk_inferrer.executor import check_signature_io
+
+    examples = {"examples": (tf.string, [None])}
+    classify_in = {"inputs": (tf.string, [None])}
+    predict, classify, regress = (f"tensorflow/serving/{m}" for m in ("predict", "classify", "regress"))
+    ok = [
+        (
+            predict,
+            examples,
+            {"p": (tf.float32, [None]), "s": (tf.string, [None, 2]), "b": (tf.bool, [None, 1])},
+        ),
+        (predict, examples, {"u": (tf.string, None)}),  # unknown rank: only running it can tell
+        (classify, classify_in, {"classes": (tf.string, [None, 3]), "scores": (tf.float32, [None, 3])}),
+        (regress, classify_in, {"outputs": (tf.float32, [None, 1])}),
+    ]
+    for method, inputs, outputs in ok:
+        check_signature_io("model artifact 1", "sig", method, _signature(method, inputs, outputs))
+    bad = [
+        (predict, examples, {"s": (tf.string, [None])}, r"output\(s\) 's' \(string, shape \[None\]\)"),
+        (predict, examples, {"n": (tf.float32, [])}, r"output\(s\) 'n' \(float32, shape \[\]\)"),
+        (
+            predict,
+            {"x": (tf.float32, [None, 2])},
+            {"p": (tf.float32, [None])},
+            r"takes input\(s\) 'x' \(float32",
+        ),
+        (
+            classify,
+            classify_in,
+            {"scores": (tf.float64, [None, 2])},
+            r"'scores' \(float64, shape \[None, 2\]\)",
+        ),
+        (
+            classify,
+            examples,
+            {"scores": (tf.float32, [None, 2])},
+            r"named 'inputs' for a classify or regress",
+        ),
+        (
+            regress,
+            classify_in,
+            {"outputs": (tf.float32, [None, 2])},
+            r"'outputs' \(float32, shape \[None, 2\]\)",
+        ),
+    ]
+    for method, inputs, outputs, message in bad:
+        with pytest.raises(InvalidInputDataError, match=r"signature 'sig' of model artifact 1 .*" + message):
+            check_signature_io("model artifact 1", "sig", method, _signature(method, inputs, outputs))

@@ -247,12 +247,18 @@ def test_csv_round_trip_types_and_empty_values(tmp_path: Path) -> None:
         ("float_list", [1.0]),
         ("float_list", [3.0]),
     ]
+    # an empty cell is an empty list of the column's kind, as in TFX's CsvExampleGen
     assert [feature(e, "s") for e in rows] == [
         ("bytes_list", [b"b"]),
         ("bytes_list", [b"hello, world"]),
-        (None, []),
+        ("bytes_list", []),
     ]
-    assert [feature(e, "empty_int") for e in rows] == [(None, []), ("int64_list", [7]), ("int64_list", [-4])]
+    assert [feature(e, "empty_int") for e in rows] == [
+        ("int64_list", []),
+        ("int64_list", [7]),
+        ("int64_list", [-4]),
+    ]
+    # a column with no value at all has no kind: tf.train.Feature(), as in TFX
     assert [feature(e, "all_empty") for e in rows] == [(None, [])] * 3
     # an integer beyond int64 makes the column BYTES, as in TFX
     assert [feature(e, "big") for e in rows] == [
@@ -274,6 +280,60 @@ def test_type_inference_uses_every_block_and_file_of_the_split(tmp_path: Path) -
     assert len(rows) == 60_001
     assert {feature(e, "a")[0] for e in rows} == {"float_list"}
     assert {feature(e, "b")[0] for e in rows} == {"bytes_list"}
+
+
+def test_empty_cells_keep_the_column_kind_in_a_split_where_the_column_is_always_empty(
+    tmp_path: Path,
+) -> None:
+    # Regression (TFX's taxi example, pickup_census_tract): with the default 2:1 hash split, the
+    # only values of tract/fare/name land in train. Kinds are inferred over the whole input, as TFX
+    # does before hash-splitting, so eval's empty cells must be empty lists of that kind, not
+    # kind-less features (which TFDV types STRING, SchemaGen deprecates, and Transform drops).
+    lines = ["id,tract,fare,name,never"]
+    lines += [f"{i},{1000 + i},{i}.5,n{i}," for i in range(3)]
+    lines += [f"{i},,,," for i in range(3, 12)]
+    write(tmp_path / "in" / "data.csv", "\n".join(lines) + "\n")
+    ref = run(tmp_path, input_base=str(tmp_path / "in"))
+    train, eval_ = read_split(ref, "train"), read_split(ref, "eval")
+    assert ids(train) == [0, 1, 2, 6, 8, 9, 10] and ids(eval_) == [3, 4, 5, 7, 11]  # the data's premise
+    for example in eval_:
+        assert feature(example, "tract") == ("int64_list", [])
+        assert feature(example, "fare") == ("float_list", [])
+        assert feature(example, "name") == ("bytes_list", [])
+        assert feature(example, "never") == (None, [])  # no value anywhere: no kind, as in TFX
+    by_id = {feature(e, "id")[1][0]: e for e in train}
+    assert feature(by_id[1], "tract") == ("int64_list", [1001])
+    assert feature(by_id[1], "fare") == ("float_list", [1.5])
+    assert feature(by_id[1], "name") == ("bytes_list", [b"n1"])
+    assert feature(by_id[6], "tract") == ("int64_list", [])
+    assert feature(by_id[6], "fare") == ("float_list", [])
+    assert feature(by_id[6], "name") == ("bytes_list", [])
+    assert all(feature(e, "never") == (None, []) for e in train)
+
+
+def test_kinds_are_inferred_per_input_split_as_in_tfx(tmp_path: Path) -> None:
+    # TFX's CsvExampleGen infers column types once per input split (each split's pattern is read by
+    # its own _CsvToExample), so with input_config splits a column's kind can differ by split, and
+    # a column empty in every row of one input split has no kind there.
+    write(tmp_path / "in" / "train" / "t.csv", "id,a,b,c\n1,10,1,x\n2,,2,\n")
+    write(tmp_path / "in" / "eval" / "e.csv", "id,a,b,c\n3,,0.5,\n4,,,y\n")
+    config = {"splits": [{"name": "train", "pattern": "train/*"}, {"name": "eval", "pattern": "eval/*"}]}
+    ref = run(tmp_path, input_base=str(tmp_path / "in"), input_config=config)
+    train = sorted(read_split(ref, "train"), key=lambda e: feature(e, "id")[1][0])
+    eval_ = sorted(read_split(ref, "eval"), key=lambda e: feature(e, "id")[1][0])
+    assert [feature(e, "a") for e in train] == [("int64_list", [10]), ("int64_list", [])]
+    assert [feature(e, "a") for e in eval_] == [(None, []), (None, [])]
+    assert [feature(e, "b") for e in train] == [("int64_list", [1]), ("int64_list", [2])]
+    assert [feature(e, "b") for e in eval_] == [("float_list", [0.5]), ("float_list", [])]
+    assert [feature(e, "c") for e in train] == [("bytes_list", [b"x"]), ("bytes_list", [])]
+    assert [feature(e, "c") for e in eval_] == [("bytes_list", []), ("bytes_list", [b"y"])]
+
+
+def test_partition_feature_empty_in_every_row_is_rejected(tmp_path: Path) -> None:
+    # Its features would have no kind set, which TFX's partitioning rejects too.
+    write(tmp_path / "in" / "data.csv", "id,user\n1,\n2,\n")
+    with pytest.raises(InvalidInputDataError, match="'user' is empty in every row"):
+        run(tmp_path, input_base=str(tmp_path / "in"), output_config={"partition_feature_name": "user"})
 
 
 def test_default_hash_split_is_two_to_one_and_deterministic(tmp_path: Path) -> None:
@@ -475,6 +535,38 @@ def test_import_tfrecord_bad_files(tmp_path: Path) -> None:
         run(tmp_path, ImportExampleGenSpec, input_base=str(tmp_path / "in"))
 
 
+def test_import_tfrecord_copies_missing_values_and_rejects_a_partition_feature_without_value(
+    tmp_path: Path,
+) -> None:
+    import tensorflow as tf
+
+    path = tmp_path / "in" / "data.tfrecord"
+    path.parent.mkdir(parents=True)
+    with tf.io.TFRecordWriter(str(path)) as writer:
+        for i in range(4):
+            example = tf.train.Example()
+            example.features.feature["id"].int64_list.value.append(i)
+            example.features.feature["user"].bytes_list.value.append(b"u%d" % (i % 2))
+            example.features.feature["none"].CopyFrom(tf.train.Feature())
+            example.features.feature["empty"].float_list.SetInParent()
+            writer.write(example.SerializeToString())
+    by_user = {"partition_feature_name": "user"}
+    ref = run(tmp_path, ImportExampleGenSpec, input_base=str(path.parent), output_config=by_user)
+    rows = read_split(ref, "train") + read_split(ref, "eval")
+    assert sorted(ids(rows)) == [0, 1, 2, 3]
+    assert {str(feature(e, "none")) for e in rows} == {"(None, [])"}  # copied as they are, as TFX
+    assert {str(feature(e, "empty")) for e in rows} == {"('float_list', [])"}
+    # TFX's partitioning fails on a partition feature with no kind set ("does not contain any value")
+    with pytest.raises(InvalidInputDataError, match=r"record 0 has no value for feature 'none'"):
+        run(
+            tmp_path,
+            ImportExampleGenSpec,
+            input_base=str(path.parent),
+            out="x",
+            output_config={"partition_feature_name": "none"},
+        )
+
+
 def test_import_parquet(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -509,6 +601,77 @@ def test_import_parquet(tmp_path: Path) -> None:
     assert feature(rows[0], "tags") == ("int64_list", [1, 2])
     assert feature(rows[1], "tags") == ("int64_list", [])
     assert feature(rows[2], "tags") == (None, [])
+
+
+def test_import_parquet_null_typed_column_has_no_kind_and_agrees_with_other_files(tmp_path: Path) -> None:
+    # pandas writes an all-None column as Arrow type null: TFX writes tf.train.Feature() for its
+    # values and does not compare kinds across files, so the split must be accepted.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "in").mkdir()
+    pq.write_table(
+        pa.table({"id": [1, 2], "x": pa.nulls(2), "tags": pa.array([[], None], pa.list_(pa.null()))}),
+        tmp_path / "in" / "a.parquet",
+    )
+    pq.write_table(
+        pa.table({"id": [3], "x": pa.array([7], pa.int64()), "tags": pa.array([["t"]])}),
+        tmp_path / "in" / "b.parquet",
+    )
+    ref = run(
+        tmp_path,
+        ImportExampleGenSpec,
+        input_base=str(tmp_path / "in"),
+        input_format="parquet",
+        output_config=ALL_IN_ONE,
+    )
+    rows = sorted(read_split(ref, "all"), key=lambda e: feature(e, "id")[1][0])
+    assert [feature(e, "x") for e in rows] == [(None, []), (None, []), ("int64_list", [7])]
+    assert [feature(e, "tags") for e in rows] == [(None, []), (None, []), ("bytes_list", [b"t"])]
+
+
+def test_import_parquet_keeps_falsy_values_and_rejects_nulls_inside_lists(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "in").mkdir()
+    # TFX's dict_to_example tests values by truthiness (0, "" -> tf.train.Feature()); values are kept
+    pq.write_table(pa.table({"id": [0, 1], "s": ["", "a"]}), tmp_path / "in" / "ok.parquet")
+    ref = run(
+        tmp_path,
+        ImportExampleGenSpec,
+        input_base=str(tmp_path / "in"),
+        input_format="parquet",
+        output_config=ALL_IN_ONE,
+    )
+    rows = sorted(read_split(ref, "all"), key=lambda e: feature(e, "id")[1][0])
+    assert [feature(e, "id") for e in rows] == [("int64_list", [0]), ("int64_list", [1])]
+    assert [feature(e, "s") for e in rows] == [("bytes_list", [b""]), ("bytes_list", [b"a"])]
+
+    # a null inside a list was written as 0; TFX fails on it (Int64List(value=[1, None]))
+    (tmp_path / "bad").mkdir()
+    values = pa.array([[1, 2], [3, None, 5]], pa.list_(pa.int64()))
+    pq.write_table(pa.table({"id": [0, 1], "v": values}), tmp_path / "bad" / "b.parquet")
+    with pytest.raises(InvalidInputDataError, match=r"column 'v' .*row 1: a list holds a null value"):
+        run(tmp_path, ImportExampleGenSpec, input_base=str(tmp_path / "bad"), input_format="parquet", out="x")
+
+
+def test_import_parquet_rejects_a_null_partition_value(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "in").mkdir()
+    pq.write_table(pa.table({"id": [0, 1, 2], "user": ["a", "b", None]}), tmp_path / "in" / "p.parquet")
+    by_user = {"partition_feature_name": "user"}
+    # TFX writes the null as tf.train.Feature(), which its partitioning rejects
+    with pytest.raises(InvalidInputDataError, match=r"row 2 has no value for .*'user'"):
+        run(
+            tmp_path,
+            ImportExampleGenSpec,
+            input_base=str(tmp_path / "in"),
+            input_format="parquet",
+            output_config=by_user,
+        )
 
 
 def test_import_parquet_bad_files(tmp_path: Path) -> None:
@@ -620,3 +783,9 @@ def test_taxi_data(tmp_path: Path) -> None:
     assert feature(example, "trip_start_hour")[0] == "int64_list"
     assert feature(example, "company")[0] in ("bytes_list", None)
     assert len(example.features.feature) == 18
+    # Every column has a value somewhere in the input, so every feature of both splits has a kind;
+    # pickup_census_tract has a single value, so one split has it empty in every row (TFX's taxi
+    # module fails with KeyError: 'pickup_census_tract' when it is written without a kind).
+    for rows in (train, eval_):
+        assert all(f.WhichOneof("kind") for e in rows for f in e.features.feature.values())
+        assert {feature(e, "pickup_census_tract")[0] for e in rows} == {"int64_list"}

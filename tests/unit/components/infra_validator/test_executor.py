@@ -294,6 +294,107 @@ def test_load_and_query_needs_a_signature_taking_serialized_examples():
     with pytest.raises(iv._Failure, match=r"one tf\.string input") as failure:
         iv._check_query_signature("raw", {"inputs": {"x": {"dtype": "DT_FLOAT"}}})
     assert failure.value.final
+    shape = {"dim": [{"size": "-1"}, {"size": "3"}]}
+    with pytest.raises(iv._Failure) as failure:
+        iv._check_query_signature("raw", {"inputs": {"x": {"dtype": "DT_FLOAT", "tensor_shape": shape}}})
+    assert failure.value.reason == (
+        "signature 'raw' takes input(s) 'x' (float32, shape [None, 3]); LOAD_AND_QUERY sends serialized "
+        "tf.Examples and needs a signature with one tf.string input"
+    )
+
+
+# --- outputs TF Serving's REST API cannot write, a rank-1 string output it can ----------------------------
+def export_output_zoo_model(uri: Path) -> ArtifactRef:
+    """A Model whose ``serving_default`` returns a rank-1 string ``label`` ([batch]) and a float ``x``,
+    ``complex`` a complex64 output (TF Serving cannot write it as JSON) and ``scalar`` an output
+    without a batch dimension."""
+    import tensorflow as tf
+
+    spec = [tf.TensorSpec([None], tf.string, name="examples")]
+
+    def parse(serialized: Any) -> Any:
+        parsed = tf.io.parse_example(serialized, {"x": tf.io.FixedLenFeature([1], tf.float32, [0.0])})
+        return parsed["x"][:, 0]
+
+    class Zoo(tf.Module):
+        @tf.function(input_signature=spec)
+        def serve(self, serialized: Any) -> dict[str, Any]:
+            x = parse(serialized)
+            return {"label": tf.where(x > 0.0, "positive", "negative"), "x": x}
+
+        @tf.function(input_signature=spec)
+        def complex(self, serialized: Any) -> dict[str, Any]:
+            x = parse(serialized)
+            return {"z": tf.complex(x, x)}
+
+        @tf.function(input_signature=spec)
+        def scalar(self, serialized: Any) -> dict[str, Any]:
+            return {"total": tf.reduce_sum(parse(serialized))}
+
+    zoo = Zoo()
+    signatures = {"serving_default": zoo.serve, "complex": zoo.complex, "scalar": zoo.scalar}
+    tf.saved_model.save(zoo, str(uri / SERVING_DIR), signatures=signatures)
+    return ArtifactRef(type="Model", uri=str(uri), mlmd_id=650)
+
+
+def test_an_output_tf_serving_cannot_write_is_named_with_the_model_and_signature(
+    run_component, x_examples, tmp_path, caplog
+):
+    caplog.set_level(logging.INFO, logger=iv.__name__)
+    model = export_output_zoo_model(tmp_path / f"zoo-{uuid.uuid4().hex}")
+    blessing = run(
+        run_component,
+        tmp_path,
+        {"model": model, "examples": x_examples},
+        request_spec={
+            **QUERY_SPEC,
+            "tensorflow_serving": {"signature_names": ["serving_default", "complex"]},
+        },
+        validation_spec={"max_loading_time_seconds": 240, "num_tries": 1},
+    )
+    assert not is_blessed(blessing)
+    reason = str(blessing.properties["reason"])
+    assert reason == (
+        f"Model #650 ({Path(model.uri) / SERVING_DIR}): signature 'complex' has output(s) 'z' "
+        "(complex64, shape [None]) that TF Serving's REST API cannot write as JSON (it answers 'Failed to "
+        "write JSON value for tensor type: ...'); it writes only float32, float64, int8, int16, int32, "
+        "int64, uint8, uint32, uint64, bool, string tensors"
+    )
+    assert f"verdict: INFRA_NOT_BLESSED: {reason}" in caplog.text
+    # The rank-1 string output is served (as TF Serving does), with a note for BulkInferrer.
+    assert "signature serving_default: 10 examples sent, HTTP 200 with 10 predictions" in caplog.text
+    assert (
+        "signature 'serving_default': output(s) 'label' (string, shape [None]) are rank-1 strings: TF "
+        "Serving serves them, but BulkInferrer (tfx_bsl's RunInference) cannot write them" in caplog.text
+    )
+    assert_no_server_left(started_pids(caplog), model.uri)
+
+
+def test_the_server_names_the_signature_and_output_it_cannot_write(tmp_path):
+    from airflow_tfx_provider.components.infra_validator import model_server
+
+    model = export_output_zoo_model(tmp_path / "zoo")
+    served = model_server.ServedModel("zoo")
+    model_server.load(served, str(Path(model.uri) / SERVING_DIR), ["serve"])
+    served.set_state("AVAILABLE")
+    records = [{"b64": base64.b64encode(b"").decode()}, {"b64": base64.b64encode(b"").decode()}]
+
+    answer = served.predict({"signature_name": "serving_default", "instances": records})
+    assert answer == {"predictions": [{"label": "negative", "x": 0.0}, {"label": "negative", "x": 0.0}]}
+    with pytest.raises(model_server.RequestError) as raised:
+        served.predict({"signature_name": "complex", "instances": records})
+    assert raised.value.status == 400
+    assert raised.value.message == (
+        "signature 'complex': output 'z' (complex64, shape [2]) cannot be written as JSON as TF Serving does "
+        "(it answers 'Failed to write JSON value for tensor type: complex64'): TF Serving's REST API writes "
+        "only float32, float64, int8, int16, int32, int64, uint8, uint32, uint64, bool, string tensors"
+    )
+    with pytest.raises(model_server.RequestError) as raised:
+        served.predict({"signature_name": "scalar", "instances": records})
+    assert raised.value.message == (
+        "signature 'scalar': output 'total' (float32, shape []) has no batch dimension of size 2; use the "
+        'columnar format ("inputs") for this signature'
+    )
 
 
 # --- parameters -----------------------------------------------------------------------------

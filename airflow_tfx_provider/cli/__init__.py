@@ -1,0 +1,1 @@
+"""``airflow tfx ...``: the provider's commands (registered through provider info ``cli``)."""

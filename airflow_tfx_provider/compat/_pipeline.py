@@ -1,0 +1,290 @@
+"""TFX's pipeline objects as pure declarations, rendered into this provider's operators.
+
+A TFX pipeline file builds components (``CsvExampleGen(input_base=...)``), wires them through
+``component.outputs[...]`` and ``Channel(type=...)``, names them with ``.with_id()``, gathers
+them in a ``Pipeline`` and hands that to a runner. Here each of those is plain data: nothing is
+an Airflow operator until ``AirflowDagRunner.run(pipeline)`` calls ``create_pipeline_dag`` with a
+function that builds the operators, in dependency order, inside the DAG (so pipeline settings
+reach them at construction). Mistakes fail when the DAG file is parsed, naming the component.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
+
+from airflow_tfx_provider.compat._messages import as_plain
+from airflow_tfx_provider.exceptions import PipelineDefinitionError
+
+
+def type_name(artifact_type: Any) -> str:
+    """The artifact type name of ``standard_artifacts.Model``, ``"Model"``, ..."""
+    name = artifact_type if isinstance(artifact_type, str) else getattr(artifact_type, "TYPE_NAME", None)
+    if not isinstance(name, str):
+        raise PipelineDefinitionError(
+            f"{artifact_type!r} is not an artifact type (e.g. standard_artifacts.Model)"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class Channel:
+    """TFX's ``Channel(type=...)``: artifacts of a type, as a Resolver's input."""
+
+    type: Any
+    producer_component_id: str | None = None
+    output_key: str | None = None
+
+    @property
+    def type_name(self) -> str:
+        return type_name(self.type)
+
+
+@dataclass(frozen=True)
+class OutputChannel:
+    """``node.outputs[key]``: one output of a node of the pipeline."""
+
+    node: BaseNode
+    key: str
+    type_name: str
+
+    def __repr__(self) -> str:
+        return f"{self.node.id}.outputs[{self.key!r}]"
+
+
+class _Outputs(Mapping[str, OutputChannel]):
+    def __init__(self, node: BaseNode, types: Mapping[str, str]) -> None:
+        self._node, self._types = node, dict(types)
+
+    def __getitem__(self, key: str) -> OutputChannel:
+        if key not in self._types:
+            raise PipelineDefinitionError(
+                f"{self._node.id} has no output {key!r}; its outputs are {sorted(self._types)}"
+            )
+        return OutputChannel(self._node, key, self._types[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._types)
+
+    def __len__(self) -> int:
+        return len(self._types)
+
+
+class BaseNode:
+    """A node of a TFX pipeline: an id (``.with_id()``), outputs, and how it becomes an operator."""
+
+    def __init__(self, default_id: str) -> None:
+        self.id = default_id
+
+    def with_id(self, node_id: str) -> Self:
+        """TFX's ``.with_id(...)``: the task id in Airflow. Returns the node itself."""
+        if not isinstance(node_id, str) or not node_id:
+            raise PipelineDefinitionError(f"with_id() takes a non-empty str, got {node_id!r}")
+        self.id = node_id
+        return self
+
+    @property
+    def task_id(self) -> str:
+        return self.id
+
+    @property
+    def outputs(self) -> Mapping[str, OutputChannel]:
+        return _Outputs(self, self.output_types())
+
+    def output_types(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def inputs(self) -> dict[str, Any]:
+        """Input name -> OutputChannel, Channel, or a list of them."""
+        raise NotImplementedError
+
+    def upstream_component_ids(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for value in self.inputs().values():
+            for item in value if isinstance(value, list | tuple) else [value]:
+                if isinstance(item, OutputChannel):
+                    seen.setdefault(item.node.id, None)
+        return list(seen)
+
+    def render(self, built: Mapping[str, Any]) -> Any:
+        """The Airflow operator for this node; ``built`` holds the operators of its upstream nodes."""
+        raise NotImplementedError
+
+
+def wired(value: Any, built: Mapping[str, Any], where: str) -> Any:
+    """An input value with every OutputChannel replaced by the built operator's output."""
+    if isinstance(value, list | tuple):
+        return [wired(v, built, where) for v in value]
+    if isinstance(value, OutputChannel):
+        return built[value.node.id].outputs[value.key]
+    if isinstance(value, Channel):
+        raise PipelineDefinitionError(
+            f"{where}: Channel(type={value.type_name}) without a producer can only feed a Resolver; pass "
+            "an upstream component's .outputs[...] instead"
+        )
+    return value
+
+
+class Component(BaseNode):
+    """A TFX component by its TFX name; subclasses name the operator and spec they stand for."""
+
+    OPERATOR: ClassVar[str]  # dotted path of the operator class
+    SPEC: ClassVar[str]  # dotted path of the ComponentSpec
+    FIXED: ClassVar[Mapping[str, Any]] = {}  # parameters the TFX class implies (ImportExampleGen's format)
+
+    def __init__(self, **kwargs: Any) -> None:
+        spec = self.spec()
+        super().__init__(spec.default_id)
+        name = type(self).__name__
+        unknown = sorted(set(kwargs) - set(spec.inputs) - set(spec.parameters))
+        if unknown:
+            raise PipelineDefinitionError(
+                f"{name}: {unknown} not supported here; {name} takes inputs {sorted(spec.inputs)} and "
+                f"parameters {sorted(spec.parameters)}"
+            )
+        self._inputs = {k: v for k, v in kwargs.items() if k in spec.inputs and v is not None}
+        self._parameters = {
+            k: as_plain(v) for k, v in kwargs.items() if k in spec.parameters and v is not None
+        }
+        self._parameters.update(self.FIXED)
+
+    @classmethod
+    def spec(cls) -> Any:
+        module, _, attribute = cls.SPEC.rpartition(".")
+        return getattr(importlib.import_module(module), attribute)
+
+    def output_types(self) -> dict[str, str]:
+        return {key: out.type.name for key, out in self.spec().outputs.items()}
+
+    def inputs(self) -> dict[str, Any]:
+        return dict(self._inputs)
+
+    @property
+    def exec_properties(self) -> dict[str, Any]:
+        """The parameters, in the dict form the operator takes."""
+        return dict(self._parameters)
+
+    def render(self, built: Mapping[str, Any]) -> Any:
+        module, _, attribute = self.OPERATOR.rpartition(".")
+        operator = getattr(importlib.import_module(module), attribute)
+        where = f"{type(self).__name__} {self.id!r}"
+        inputs = {key: wired(value, built, where) for key, value in self._inputs.items()}
+        return operator(task_id=self.id, **inputs, **self._parameters)
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A TFX resolver strategy class, by the name this provider's Resolver knows it under."""
+
+    tfx_name: str
+    provider_strategy: str | None  # None: not supported yet
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Strategy:
+        return self
+
+
+class Resolver(BaseNode):
+    """TFX's ``Resolver(strategy_class=..., **channels)`` as a ``ResolverOperator``."""
+
+    def __init__(self, strategy_class: Strategy | None = None, config: Any = None, **channels: Any) -> None:
+        super().__init__("resolver")
+        if not isinstance(strategy_class, Strategy):
+            raise PipelineDefinitionError(
+                f"Resolver: strategy_class {strategy_class!r} is not one of TFX's strategies known here "
+                "(LatestArtifactStrategy, LatestBlessedModelStrategy / LatestBlessedModelResolver)"
+            )
+        if strategy_class.provider_strategy is None:
+            raise PipelineDefinitionError(f"Resolver: {strategy_class.tfx_name} is not supported yet")
+        if config:
+            raise PipelineDefinitionError(
+                f"Resolver: config={config!r} is not supported with {strategy_class.tfx_name}"
+            )
+        self.strategy = strategy_class
+        self.channels = dict(channels)
+        if strategy_class.provider_strategy == "latest_blessed_model":
+            # TFX needs the ModelBlessing channel to find blessed models; this provider reads the
+            # blessings itself, so only the model channel becomes an output.
+            self.channels = {k: v for k, v in channels.items() if _channel_type(v) != "ModelBlessing"}
+
+    def inputs(self) -> dict[str, Any]:
+        return {k: v for k, v in self.channels.items() if isinstance(v, OutputChannel)}
+
+    def output_types(self) -> dict[str, str]:
+        return {key: _channel_type(value) for key, value in self.channels.items()}
+
+    def render(self, built: Mapping[str, Any]) -> Any:
+        from airflow_tfx_provider.operators import ArtifactQuery, ResolverOperator
+
+        sources: dict[str, Any] = {}
+        for key, value in self.channels.items():
+            if isinstance(value, OutputChannel):
+                sources[key] = built[value.node.id].outputs[value.key]
+            else:
+                sources[key] = ArtifactQuery(
+                    _channel_type(value), getattr(value, "producer_component_id", None)
+                )
+        return ResolverOperator(task_id=self.id, strategy=str(self.strategy.provider_strategy), **sources)
+
+
+def _channel_type(value: Any) -> str:
+    if isinstance(value, Channel | OutputChannel):
+        return value.type_name
+    raise PipelineDefinitionError(
+        f"Resolver inputs must be Channel(type=...) or .outputs[...], got {value!r}"
+    )
+
+
+@dataclass(frozen=True)
+class MetadataConnection:
+    """What ``metadata.sqlite_metadata_connection_config(path)`` and friends return."""
+
+    backend: str
+    path: str = ""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Pipeline:
+    """TFX's ``Pipeline``: the components and the pipeline-wide settings."""
+
+    def __init__(
+        self,
+        pipeline_name: str,
+        pipeline_root: str | None = None,
+        components: Sequence[BaseNode] = (),
+        enable_cache: bool = False,
+        metadata_connection_config: MetadataConnection | None = None,
+        beam_pipeline_args: Sequence[str] | None = None,
+        **unsupported: Any,
+    ) -> None:
+        if unsupported:
+            raise PipelineDefinitionError(
+                f"Pipeline {pipeline_name!r}: {sorted(unsupported)} not supported here "
+                "(supported: pipeline_name, pipeline_root, components, enable_cache, "
+                "metadata_connection_config, beam_pipeline_args)"
+            )
+        for node in components:
+            if not isinstance(node, BaseNode):
+                raise PipelineDefinitionError(f"Pipeline {pipeline_name!r}: {node!r} is not a TFX component")
+        self.pipeline_name = pipeline_name
+        self.pipeline_root = pipeline_root
+        self.components = list(components)
+        self.enable_cache = enable_cache
+        self.metadata_connection_config = metadata_connection_config
+        self.beam_pipeline_args = list(beam_pipeline_args) if beam_pipeline_args is not None else None
+
+    def builder(self) -> Callable[[], list[Any]]:
+        """The function ``create_pipeline_dag`` calls inside the DAG: operators in dependency order."""
+        from airflow_tfx_provider.dag_factory.plan import build_plan
+
+        plan = build_plan(self.components)
+        by_id = {node.id: node for node in self.components}
+
+        def build() -> list[Any]:
+            built: dict[str, Any] = {}
+            for node_id in plan.order:
+                built[node_id] = by_id[node_id].render(built)
+            return list(built.values())
+
+        return build

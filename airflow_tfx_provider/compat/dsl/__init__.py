@@ -1,0 +1,8 @@
+"""``tfx.dsl`` (and ``tfx.v1.dsl``): ``Pipeline``, ``Resolver``, ``Channel``, ``Importer``,
+``experimental`` strategies."""
+
+from airflow_tfx_provider.compat._components import Importer
+from airflow_tfx_provider.compat._pipeline import Channel, Pipeline, Resolver
+from airflow_tfx_provider.compat.dsl import experimental
+
+__all__ = ["Channel", "Importer", "Pipeline", "Resolver", "experimental"]
