@@ -14,7 +14,15 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import backfill_validation, demo_cached, import_time, scheduler_pipeline, statistics_gen, transform
+from bench import (
+    backfill_validation,
+    demo_cached,
+    import_time,
+    scheduler_pipeline,
+    statistics_gen,
+    tfx_example_parse,
+    transform,
+)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -35,8 +43,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only",
         default="",
-        help="comma list among import_time,demo_cached,scheduler_pipeline,statistics_gen,transform,"
-        "backfill_validation",
+        help="comma list among import_time,tfx_example_parse,demo_cached,scheduler_pipeline,statistics_gen,"
+        "transform,backfill_validation",
     )
     parser.add_argument("--no-results", action="store_true", help="do not update bench/RESULTS.md")
     args = parser.parse_args(argv)
@@ -44,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     extra = ["--no-results"] if args.no_results else []
     steps = [
         ("import_time", lambda: import_time.main(["--reps", str(args.import_reps), *extra])),
+        ("tfx_example_parse", lambda: tfx_example_parse.main(["--reps", str(args.import_reps), *extra])),
         ("demo_cached", lambda: demo_cached.main(["--reps", str(args.demo_reps), *extra])),
         (
             "scheduler_pipeline",

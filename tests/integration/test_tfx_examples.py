@@ -10,57 +10,26 @@ import json
 import os
 import subprocess
 import sys
-import zipfile
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
 from tests.harness.dag_runs import install_dag, load_dag, run_dag, utc
+from tests.harness.tfx_examples import TaxiExample, migrated_taxi_example
 
 pytestmark = pytest.mark.integration
 
-WHEEL_DIR = REPO / "build" / "tfx-1.21.0"
-TAXI = "tfx/examples/chicago_taxi_pipeline/"
-TAXI_FILES = ("taxi_pipeline_native_keras.py", "taxi_utils_native_keras.py")
-
-
-def _wheel() -> Path:
-    found = sorted(WHEEL_DIR.glob("tfx-1.21.0-*.whl"))
-    if not found:
-        WHEEL_DIR.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            ["python3", "-m", "pip", "download", "--quiet", "--no-deps", "tfx==1.21.0", "-d", str(WHEEL_DIR)],
-            check=True, timeout=600,
-        )  # fmt: skip
-        found = sorted(WHEEL_DIR.glob("tfx-1.21.0-*.whl"))
-    return found[0]
-
 
 @pytest.fixture(scope="module")
-def taxi_example(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """TFX's taxi example laid out as it expects under $HOME, migrated by the command."""
-    home = tmp_path_factory.mktemp("home")
-    taxi = home / "taxi"
-    (taxi / "data" / "simple").mkdir(parents=True)
-    with zipfile.ZipFile(_wheel()) as wheel:
-        for name in TAXI_FILES:
-            (taxi / name).write_bytes(wheel.read(TAXI + name))
-        (taxi / "data" / "simple" / "data.csv").write_bytes(wheel.read(TAXI + "data/simple/data.csv"))
-    originals = {name: (taxi / name).read_text() for name in TAXI_FILES}
-    airflow = Path(sys.executable).with_name("airflow")
-    migrated = subprocess.run(
-        [str(airflow), "tfx", "migrate", *[str(taxi / n) for n in TAXI_FILES]],
-        capture_output=True, text=True, env=os.environ.copy(), timeout=300,
-    )  # fmt: skip
-    return {"home": home, "taxi": taxi, "originals": originals, "migrate": migrated}
+def taxi_example(tmp_path_factory: pytest.TempPathFactory) -> TaxiExample:
+    return migrated_taxi_example(tmp_path_factory.mktemp("home"))
 
 
 def test_the_command_rewrites_only_import_lines(taxi_example):
-    result = taxi_example["migrate"]
+    result = taxi_example.migrate
     assert result.returncode == 0, result.stdout + result.stderr
-    for name, original in taxi_example["originals"].items():
-        new = (taxi_example["taxi"] / name).read_text().split("\n")
+    for name, original in taxi_example.originals.items():
+        new = (taxi_example.taxi / name).read_text().split("\n")
         old = original.split("\n")
         assert len(new) == len(old), name
         changed = [(a, b) for a, b in zip(old, new, strict=True) if a != b]
@@ -71,18 +40,9 @@ def test_the_command_rewrites_only_import_lines(taxi_example):
 
 
 def _install(taxi_example, dags_folder, tmp_path, dag_id="tfx_taxi_example"):
-    taxi = taxi_example["taxi"]
     return install_dag(
-        dags_folder, "tfx_example_pipeline", dag_id,
-        pipeline_file=str(taxi / "taxi_pipeline_native_keras.py"),
-        arguments={
-            "pipeline_name": dag_id, "pipeline_root": str(tmp_path / "root"),
-            "data_root": str(taxi / "data" / "simple"),
-            "module_file": str(taxi / "taxi_utils_native_keras.py"),
-            "serving_model_dir": str(tmp_path / "serving"), "metadata_path": str(tmp_path / "metadata.db"),
-            "beam_pipeline_args": ["--direct_running_mode=in_memory"],
-        },
-    )  # fmt: skip
+        dags_folder, "tfx_example_pipeline", dag_id, **taxi_example.dag_settings(dag_id, tmp_path)
+    )
 
 
 def test_the_migrated_pipeline_parses_without_tensorflow(taxi_example, dags_folder, tmp_path):
@@ -94,7 +54,7 @@ def test_the_migrated_pipeline_parses_without_tensorflow(taxi_example, dags_fold
     )
     result = subprocess.run(
         [sys.executable, "-c", probe, str(path)], capture_output=True, text=True, cwd=REPO,
-        env={**os.environ, "HOME": str(taxi_example["home"])}, timeout=300,
+        env={**os.environ, "HOME": str(taxi_example.home)}, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
@@ -113,7 +73,7 @@ def test_the_migrated_pipeline_parses_without_tensorflow(taxi_example, dags_fold
 def test_the_migrated_taxi_example_runs_blessed_and_pushed(
     taxi_example, airflow_db, dags_folder, tmp_path, monkeypatch
 ):
-    monkeypatch.setenv("HOME", str(taxi_example["home"]))
+    monkeypatch.setenv("HOME", str(taxi_example.home))
     dag = load_dag(_install(taxi_example, dags_folder, tmp_path), "tfx_taxi_example")
     states = run_dag(dag, utc(2024, 1, 1))
     assert set(states.values()) == {"success"}, states
