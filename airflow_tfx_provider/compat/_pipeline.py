@@ -53,6 +53,85 @@ class OutputChannel:
     def __repr__(self) -> str:
         return f"{self.node.id}.outputs[{self.key!r}]"
 
+    def future(self) -> _ChannelFuture:
+        """TFX's placeholder for ``tfx.dsl.Cond``: ``.future()[0].custom_property('blessed') == 1``."""
+        return _ChannelFuture(self)
+
+
+@dataclass(frozen=True)
+class _ChannelFuture:
+    channel: OutputChannel
+
+    def __getitem__(self, index: int) -> _ArtifactFuture:
+        if index != 0:
+            raise PipelineDefinitionError(
+                f"Cond: only {self.channel}.future()[0] is supported, not [{index}]"
+            )
+        return _ArtifactFuture(self.channel)
+
+
+@dataclass(frozen=True)
+class _ArtifactFuture:
+    channel: OutputChannel
+
+    def custom_property(self, name: str) -> _PropertyFuture:
+        return _PropertyFuture(self.channel, name)
+
+    def property(self, name: str) -> _PropertyFuture:
+        return _PropertyFuture(self.channel, name)
+
+
+@dataclass(frozen=True, eq=False)
+class _PropertyFuture:
+    channel: OutputChannel
+    name: str
+
+    def __eq__(self, value: object) -> Predicate:  # type: ignore[override]
+        return Predicate(self.channel, self.name, value)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """``<blessing>.future()[0].custom_property('blessed') == 1``: run only when blessed."""
+
+    channel: OutputChannel
+    name: str
+    value: object
+
+    def check(self) -> None:
+        blessings = ("ModelBlessing", "InfraBlessing")
+        if self.channel.type_name not in blessings or self.name != "blessed" or self.value != 1:
+            raise PipelineDefinitionError(
+                f"Cond({self.channel}.future()[0].custom_property({self.name!r}) == {self.value!r}) is not "
+                "supported: here a Cond gates on a blessing, '<ModelBlessing or InfraBlessing "
+                'channel>.future()[0].custom_property("blessed") == 1\''
+            )
+
+
+_ACTIVE_CONDITIONS: list[Predicate] = []
+
+
+class Cond:
+    """TFX's ``with tfx.dsl.Cond(predicate):`` on a blessing. Components built inside take the
+    blessing as their blessing input, so they are skipped (visibly, in the Airflow UI) when it
+    says no, as TFX's conditional skips them. Only components with such an input (Pusher,
+    BulkInferrer) can be guarded; others fail at parse time, named."""
+
+    def __init__(self, predicate: Predicate) -> None:
+        if not isinstance(predicate, Predicate):
+            raise PipelineDefinitionError(f"Cond takes a placeholder predicate, got {predicate!r}")
+        predicate.check()
+        self.predicate = predicate
+
+    def __enter__(self) -> Cond:
+        _ACTIVE_CONDITIONS.append(self.predicate)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _ACTIVE_CONDITIONS.remove(self.predicate)
+
 
 class _Outputs(Mapping[str, OutputChannel]):
     def __init__(self, node: BaseNode, types: Mapping[str, str]) -> None:
@@ -149,6 +228,24 @@ class Component(BaseNode):
             k: as_plain(v) for k, v in kwargs.items() if k in spec.parameters and v is not None
         }
         self._parameters.update(self.FIXED)
+        for predicate in _ACTIVE_CONDITIONS:
+            self._guard(spec, predicate)
+
+    def _guard(self, spec: Any, predicate: Predicate) -> None:
+        """Take the Cond's blessing as this component's input of that type (its gate)."""
+        keys = [k for k, i in spec.inputs.items() if i.type.name == predicate.channel.type_name]
+        name = type(self).__name__
+        if not keys:
+            raise PipelineDefinitionError(
+                f"{name} inside tfx.dsl.Cond({predicate.channel}): here a Cond can guard only components "
+                f"that take a {predicate.channel.type_name} input (Pusher, BulkInferrer); move {name} out"
+            )
+        given = self._inputs.get(keys[0])
+        if given is not None and given != predicate.channel:
+            raise PipelineDefinitionError(
+                f"{name}: {keys[0]}={given} contradicts the surrounding Cond on {predicate.channel}"
+            )
+        self._inputs[keys[0]] = predicate.channel
 
     @classmethod
     def spec(cls) -> Any:

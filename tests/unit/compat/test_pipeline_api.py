@@ -118,3 +118,27 @@ def test_protos_and_tfma_configs_become_the_dicts_operators_take():
     assert tfx.proto.RangeConfig(
         static_range=tfx.proto.StaticRange(start_span_number=2, end_span_number=2)
     ).to_dict() == {"static_range": {"start_span_number": 2, "end_span_number": 2}}
+
+
+def test_cond_on_a_blessing_gates_the_pusher_through_its_blessing_input():
+    trainer_like = tfx.components.ImportExampleGen(input_base="/d")  # stands in for an upstream
+    evaluator = tfx.components.Evaluator(
+        examples=trainer_like.outputs["examples"], model=tfx.dsl.Channel(type="Model"), eval_config={}
+    )
+    blessed = evaluator.outputs["blessing"].future()[0].custom_property("blessed") == 1
+    with tfx.dsl.Cond(blessed):
+        pusher = tfx.components.Pusher(
+            model=tfx.dsl.Channel(type="Model"),
+            push_destination=tfx.proto.PushDestination(
+                filesystem=tfx.proto.PushDestination.Filesystem(base_directory="/serving")
+            ),
+        )
+    assert pusher.inputs()["model_blessing"] == evaluator.outputs["blessing"]
+    assert pusher.upstream_component_ids() == ["evaluator"]
+    with pytest.raises(
+        PipelineDefinitionError, match="a Cond can guard only components that take a ModelBlessing"
+    ):
+        with tfx.dsl.Cond(blessed):
+            tfx.components.StatisticsGen(examples=trainer_like.outputs["examples"])
+    with pytest.raises(PipelineDefinitionError, match="is not supported: here a Cond gates on a blessing"):
+        tfx.dsl.Cond(evaluator.outputs["blessing"].future()[0].custom_property("blessed") == 0)
