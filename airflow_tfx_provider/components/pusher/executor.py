@@ -20,7 +20,7 @@ from airflow_tfx_provider.components.spec import (
     Inputs,
     Outputs,
 )
-from airflow_tfx_provider.exceptions import ExecutorError
+from airflow_tfx_provider.exceptions import ExecutorError, InvalidInputDataError
 from airflow_tfx_provider.types import ArtifactRef
 
 log = logging.getLogger(__name__)
@@ -49,8 +49,18 @@ def _existing_version(base: str, model: ArtifactRef) -> str | None:
     for name in sorted(os.listdir(records), reverse=True):
         if not name.endswith(".json"):
             continue
-        with open(os.path.join(records, name)) as handle:
-            record = json.load(handle)
+        path = os.path.join(records, name)
+        try:
+            with open(path) as handle:
+                record = json.load(handle)
+        except (OSError, ValueError) as err:
+            raise InvalidInputDataError(
+                f"Pusher: push record {path} cannot be read ({type(err).__name__}: {err}); it tells which "
+                "model each version holds, so nothing is pushed: repair or remove it (its version folder "
+                f"{os.path.join(base, name[: -len('.json')])} is then no longer known as a push)"
+            ) from err
+        if not isinstance(record, dict):
+            raise InvalidInputDataError(f"Pusher: push record {path} is not a JSON object: {record!r}")
         version = str(record.get("version"))
         if (
             record.get("model_id") == model.mlmd_id

@@ -146,3 +146,18 @@ def test_push_record_not_writable_rolls_the_version_back(tmp_path, monkeypatch):
     monkeypatch.undo()
     out = push(tmp_path, model, "pushed2", base=base)  # a retry pushes afresh
     assert out.properties["new_version"] == 1 and (base / str(out.properties["pushed_version"])).is_dir()
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]"])
+def test_a_corrupt_push_record_is_named_and_nothing_is_pushed(tmp_path, content):
+    """Regression: a corrupt .push_records file raised a raw JSONDecodeError."""
+    first = push(tmp_path, model_artifact(tmp_path), "p1")
+    record = tmp_path / "serving" / ".push_records" / f"{first.properties['pushed_version']}.json"
+    record.write_text(content)
+    with pytest.raises(
+        InvalidInputDataError, match=rf"push record {re.escape(str(record))} (cannot be read|is not)"
+    ):
+        push(tmp_path, model_artifact(tmp_path, mlmd_id=8), "p2")
+    assert [p for p in os.listdir(tmp_path / "serving") if p.isdigit()] == [
+        str(first.properties["pushed_version"])
+    ]
