@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_tfx_provider.compat._pipeline import BaseNode, Component, type_name, wired
+from airflow_tfx_provider.compat._pipeline import BaseNode, Component, type_name
 
 _OPS = "airflow_tfx_provider.operators"
 _SPECS = "airflow_tfx_provider.components"
@@ -65,9 +65,8 @@ class Importer(BaseNode):
     def render(self, built: Any) -> Any:
         from airflow_tfx_provider.operators import ImporterOperator
 
-        source = wired(self.source_uri, built, f"Importer {self.id!r}")
         return ImporterOperator(
-            task_id=self.id, source_uri=source, artifact_type=self.artifact_type,
+            task_id=self.id, source_uri=self.source_uri, artifact_type=self.artifact_type,
             properties=self.properties, reimport=self.reimport,
         )  # fmt: skip
 

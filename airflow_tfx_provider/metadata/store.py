@@ -371,15 +371,6 @@ class MetadataGateway:
                 return execution.id, {k: [s.ref for s in v] for k, v in kept.items()}
         return None
 
-    def running_executions_of_run(self, contexts: RunContexts) -> list[int]:
-        """Ids of RUNNING executions of this node in this run: attempts that were killed."""
-        in_run = {e.id for e in self._store.get_executions_by_context(contexts.pipeline_run.id)}
-        return [
-            e.id
-            for e in self.executions_of_node(contexts)
-            if e.id in in_run and e.last_known_state == pb.Execution.RUNNING
-        ]
-
     def running_executions_of_node(self, contexts: RunContexts) -> list[tuple[int, dict[str, Any], bool]]:
         """RUNNING executions of this node in any run: (id, properties, whether in this run)."""
         in_run = {e.id for e in self._store.get_executions_by_context(contexts.pipeline_run.id)}
@@ -388,11 +379,6 @@ class MetadataGateway:
             for e in self.executions_of_node(contexts)
             if e.last_known_state == pb.Execution.RUNNING
         ]
-
-    def declared_outputs(self, execution_id: int) -> list[StoredArtifact]:
-        """Every output artifact an execution declared (in any state)."""
-        ids = self._output_artifact_ids(execution_id)
-        return [s for s in (self.get_artifact(i) for i in ids) if s is not None]
 
     def produced_in_run(self, artifact_id: int, contexts: RunContexts, producer_node_id: str) -> bool:
         """Whether an execution of ``producer_node_id`` in this run output (or reused) the artifact."""

@@ -100,11 +100,10 @@ def reclaim_dead_attempts(
         log.warning(
             "execution %d of %s was interrupted (%s); cleaning up", execution_id, run.component_id, reason
         )
-        for stored in gateway.declared_outputs(execution_id):
-            if stored.state != "LIVE":
-                output_dirs.discard(output_dirs.staging_uri(stored.ref.uri))
+        for stored in [s for outputs in gateway.execution_outputs(execution_id).values() for s in outputs]:
+            if stored.state != "LIVE":  # renamed into place but never committed
                 output_dirs.discard(stored.ref.uri)
-        for key in spec.outputs:  # staging folders of outputs it had not declared yet
+        for key in spec.outputs:  # its staging folders, declared outputs or not
             final = output_dirs.final_uri(run.pipeline_root, run.component_id, key, execution_id)
             output_dirs.discard(output_dirs.staging_uri(final))
         if run.temp_dir:

@@ -14,7 +14,6 @@ models leave unused (TFMA then reads the serving model), as in TFX.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
 import os
@@ -30,7 +29,6 @@ from airflow_tfx_provider.components._user_code.parameters import parse_split_ar
 from airflow_tfx_provider.components._user_code.tfx_api import (
     FnArgs,
     exclude_tf_keras_from_autograph,
-    import_keras_tuner,
     make_data_accessor,
 )
 from airflow_tfx_provider.components.spec import Inputs
@@ -55,16 +53,6 @@ def load_user_function(params: Mapping[str, Any], fn_name: str) -> UserFunction:
     return resolve_user_function(
         module_file=params.get("module_file") or None, function_path=params.get(fn_name) or None, name=fn_name
     )
-
-
-def prepare_keras_tuner() -> None:
-    """Import keras-tuner bound to tf_keras now if it is installed (no-op otherwise).
-
-    Not needed before loading user code (the loader binds keras-tuner when it is imported);
-    for code that wants keras-tuner imported upfront.
-    """
-    if importlib.util.find_spec("keras_tuner") is not None:
-        import_keras_tuner()
 
 
 # --- inputs ------------------------------------------------------------------------------------

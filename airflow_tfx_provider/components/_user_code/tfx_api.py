@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import FunctionType, ModuleType
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -43,7 +43,6 @@ __all__ = [
     "DataAccessor",
     "FnArgs",
     "TunerFnResult",
-    "components",
     "exclude_tf_keras_from_autograph",
     "import_keras_tuner",
     "keras_tuner_generation",
@@ -408,23 +407,7 @@ def exclude_tf_keras_from_autograph() -> bool:
     return True
 
 
-# --- TFX's namespaces: tfx.components.*, tfx.utils.* ------------------------------------------
-_FnArgs: TypeAlias = FnArgs
-_DataAccessor: TypeAlias = DataAccessor
-_TunerFnResult: TypeAlias = TunerFnResult
-
-
-class components:
-    """``tfx.components.FnArgs`` / ``DataAccessor`` / ``TunerFnResult`` after ``import ... compat as tfx``.
-
-    A class (not a namespace object) so that ``fn_args: tfx.components.FnArgs`` is a valid type.
-    """
-
-    FnArgs: TypeAlias = _FnArgs
-    DataAccessor: TypeAlias = _DataAccessor
-    TunerFnResult: TypeAlias = _TunerFnResult
-
-
+# --- TFX's namespace tfx.utils.* (tfx.components.* is the module compat.components) -------------
 class utils:
     """``tfx.utils.parse_pbtxt_file`` after ``import ... compat as tfx``."""
 
