@@ -24,12 +24,24 @@ steps) on a machine of this kind: 79-96 s cold, 21 s cached (pushes the same mod
 1.1 GB in its largest process, binary accuracy 0.78. Goals: cold <= 0.8 x TFX, cached
 <= 10 s, no duplicate push, binary accuracy >= 0.78.
 
+``--pipelines project,tfx_example`` also runs **TFX 1.21's own taxi example**
+(``taxi_pipeline_native_keras.py`` + ``taxi_utils_native_keras.py`` from the tfx wheel, migrated
+by ``airflow tfx migrate``, ``tests/harness/tfx_examples.py``) through a TFX user's Airflow DAG
+file (``tests/dags/tfx_example_pipeline.py`` with its JSON settings), the same way, in its own
+fresh deployment whose processes all see ``HOME`` = the extracted home (the example reads
+``$HOME/taxi`` when it is parsed). The pipelines alternate within each repetition (project,
+tfx_example, project, ...), and are compared as same-run ratios per repetition; that report
+goes to its own section of RESULTS.md (``scheduler_tfx_example``), and the project-only
+section (``scheduler_pipeline``) is written only when ``project`` runs alone.
+
     python -m bench.scheduler_pipeline --variants fork,preload --reps 1
+    python -m bench.scheduler_pipeline --variants preload --pipelines project,tfx_example --reps 3
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import tempfile
@@ -48,13 +60,23 @@ from bench.common import (
     markdown_table,
     now_utc,
     package_versions,
+    paired_ratios,
     section_header,
     update_results,
 )
 from bench.stack_memory import TASK_TITLE_PREFIX, PhaseMemory, StackMemorySampler
 from tests.harness.airflow_stack import PRELOAD, AirflowStack, RunTiming
+from tests.harness.dag_runs import install_dag
+from tests.harness.tfx_examples import TAXI, TAXI_FILES, migrated_taxi_example
 
 DAG_ID = "taxi_pipeline"
+TFX_EXAMPLE_DAG_ID = "tfx_taxi_example"
+PIPELINES = {
+    "project": "the project's `dags/taxi_pipeline.py`",
+    "tfx_example": "TFX 1.21's taxi example, migrated, through `tests/dags/tfx_example_pipeline.py`",
+}
+# the TFX example's task -> the project's task doing the same (same ids otherwise)
+TASK_PAIRS = {"latest_blessed_model_resolver": "latest_blessed_model"}
 WARMUP_DAG_ID = "warmup_noop"
 LOGICAL_DATE = "2024-01-01T00:00:00+00:00"
 TFX_COLD_S = (79.0, 96.0)
@@ -129,6 +151,7 @@ class PhaseResult:
 
 @dataclass
 class VariantResult:
+    pipeline: str
     name: str
     startup_s: float
     warmup_s: float
@@ -139,65 +162,110 @@ class VariantResult:
     cached_states: dict[str, str]
 
 
-def _provider_times(stack: AirflowStack, run: RunTiming) -> dict[str, float]:
+def _provider_times(stack: AirflowStack, dag_id: str, run: RunTiming) -> dict[str, float]:
     times = {}
     for task in run.tasks.values():
-        log = stack.task_log(DAG_ID, run.run_id, task.task_id, task.try_number)
+        log = stack.task_log(dag_id, run.run_id, task.task_id, task.try_number)
         if match := _PROVIDER_RE.search(log):
             times[task.task_id] = float(match.group(3))
     return times
 
 
-def _phase(stack: AirflowStack, sampler: StackMemorySampler, name: str, rerun: bool) -> PhaseResult:
+def _phase(
+    stack: AirflowStack, sampler: StackMemorySampler, dag_id: str, name: str, rerun: bool
+) -> PhaseResult:
     sampler.set_phase(name)
     started = time.time()
     if rerun:
-        run = stack.rerun_dag(DAG_ID, "cold", LOGICAL_DATE)
+        run = stack.rerun_dag(dag_id, "cold", LOGICAL_DATE)
     else:
-        run = stack.run_dag(DAG_ID, "cold", LOGICAL_DATE)
+        run = stack.run_dag(dag_id, "cold", LOGICAL_DATE)
     wall = time.time() - started
     sampler.set_phase("")
     if run.state != "success":
         failed = sorted(t.task_id for t in run.tasks.values() if t.state != "success")
         raise SystemExit(f"{name} run ended {run.state}; tasks not successful: {failed}; home {stack.home}")
-    return PhaseResult(run, sampler.phases[name], wall, _provider_times(stack, run))
+    return PhaseResult(run, sampler.phases[name], wall, _provider_times(stack, dag_id, run))
 
 
-def _mlmd_facts(pipeline_root: Path) -> tuple[float | None, dict[str, str]]:
+def _mlmd_facts(metadata_db: Path, pipeline_name: str) -> tuple[float | None, dict[str, str]]:
     """The overall binary accuracy of the newest evaluation, and the cached run's execution states."""
     from airflow_tfx_provider.metadata.config import MetadataConfig
     from airflow_tfx_provider.metadata.report import run_outcomes
     from airflow_tfx_provider.metadata.store import MetadataGateway
 
-    gateway = MetadataGateway.connect(MetadataConfig.sqlite_under(str(pipeline_root)))
+    gateway = MetadataGateway.connect(MetadataConfig(path=str(metadata_db)))
     evaluations = gateway.raw.get_artifacts_by_type("ModelEvaluation")
     accuracy = None
     if evaluations:
         newest = max(evaluations, key=lambda a: a.id)
         prop = newest.custom_properties.get("metric/Overall/binary_accuracy")
         accuracy = prop.double_value if prop is not None else None
-    _, outcomes = run_outcomes(gateway, DAG_ID, "cold")
+    _, outcomes = run_outcomes(gateway, pipeline_name, "cold")
     return accuracy, {o.component_id: o.state for o in outcomes}
 
 
-def run_variant(
-    name: str, settings: Mapping[str, str], workdir: Path, extra_env: Mapping[str, str]
-) -> VariantResult:
-    root = workdir / name
+@dataclass
+class Deployment:
+    """What one pipeline's deployment needs: its DAGs folder, environment and where its outputs land."""
+
+    dag_id: str
+    dags: Path
+    env: dict[str, str]
+    metadata_db: Path
+    serving: Path
+
+
+def _project_deployment(root: Path, extra_env: Mapping[str, str]) -> Deployment:
+    from airflow_tfx_provider.metadata.config import MetadataConfig
+
     dags = root / "dags"
     shutil.copytree(REPO / "dags", dags, ignore=shutil.ignore_patterns("__pycache__"))
-    (dags / f"{WARMUP_DAG_ID}.py").write_text(WARMUP_DAG)
     pipelines = root / "pipelines"
     serving = root / "serving_model"
     env = bench_env(
         AIRFLOW_TFX_PIPELINE_ROOT_BASE=str(pipelines), TAXI_SERVING_MODEL_DIR=str(serving), **extra_env
     )
+    metadata_db = Path(MetadataConfig.sqlite_under(str(pipelines / DAG_ID)).path)
+    return Deployment(DAG_ID, dags, env, metadata_db, serving)
+
+
+def _tfx_example_deployment(root: Path) -> Deployment:
+    """TFX's taxi example extracted under ``root/home``, migrated, installed as a DAG file + JSON."""
+    example = migrated_taxi_example(root / "home")
+    if example.migrate.returncode != 0:
+        raise SystemExit(f"airflow tfx migrate failed:\n{example.migrate.stdout}{example.migrate.stderr}")
+    dags = root / "dags"
+    dags.mkdir()
+    outputs = root / "pipeline"  # pipeline_root, metadata.db and serving, fresh for this deployment
+    outputs.mkdir()
+    settings = example.dag_settings(TFX_EXAMPLE_DAG_ID, outputs)
+    install_dag(dags, "tfx_example_pipeline", TFX_EXAMPLE_DAG_ID, **settings)
+    arguments = settings["arguments"]
+    assert isinstance(arguments, dict)
+    env = bench_env(HOME=str(example.home))  # the example reads $HOME/taxi when it is parsed
+    return Deployment(
+        TFX_EXAMPLE_DAG_ID, dags, env, Path(arguments["metadata_path"]), Path(arguments["serving_model_dir"])
+    )
+
+
+def run_variant(
+    pipeline: str, name: str, settings: Mapping[str, str], workdir: Path, extra_env: Mapping[str, str]
+) -> VariantResult:
+    root = workdir / (name if pipeline == "project" else f"{pipeline}-{name}")
+    if pipeline == "project":
+        deployment = _project_deployment(root, extra_env)
+    else:
+        deployment = _tfx_example_deployment(root)
+    dag_id, dags, env, serving = deployment.dag_id, deployment.dags, deployment.env, deployment.serving
+    (dags / f"{WARMUP_DAG_ID}.py").write_text(WARMUP_DAG)
     env.update(settings)
+    label = name if pipeline == "project" else f"{pipeline}/{name}"
     stack = AirflowStack(root / "airflow_home", dags, env)
     started = time.time()
     stack.start()
     try:
-        stack.wait_for_dag(DAG_ID)
+        stack.wait_for_dag(dag_id)
         stack.wait_for_dag(WARMUP_DAG_ID)
         startup = time.time() - started
         sampler = StackMemorySampler([p.pid for p in stack.processes.values()])
@@ -207,17 +275,18 @@ def run_variant(
         warmup = time.time() - warm_started
         if warm.state != "success":
             raise SystemExit(f"warm-up run ended {warm.state}; see {stack.log_dir}")
-        print(f"  [{name}] deployment up in {startup:.1f} s, warm-up run {warmup:.1f} s", flush=True)
-        cold = _phase(stack, sampler, "cold", rerun=False)
-        print(f"  [{name}] cold: span {cold.span_s:.1f} s (wall {cold.wall_s:.1f} s)", flush=True)
-        cached = _phase(stack, sampler, "cached", rerun=True)
-        print(f"  [{name}] cached: span {cached.span_s:.1f} s (wall {cached.wall_s:.1f} s)", flush=True)
+        print(f"  [{label}] deployment up in {startup:.1f} s, warm-up run {warmup:.1f} s", flush=True)
+        cold = _phase(stack, sampler, dag_id, "cold", rerun=False)
+        print(f"  [{label}] cold: span {cold.span_s:.1f} s (wall {cold.wall_s:.1f} s)", flush=True)
+        cached = _phase(stack, sampler, dag_id, "cached", rerun=True)
+        print(f"  [{label}] cached: span {cached.span_s:.1f} s (wall {cached.wall_s:.1f} s)", flush=True)
         sampler.stop()
     finally:
         stack.stop()
-    accuracy, states = _mlmd_facts(pipelines / DAG_ID)
+    accuracy, states = _mlmd_facts(deployment.metadata_db, dag_id)
     versions = [p for p in serving.iterdir() if p.is_dir() and p.name.isdigit()] if serving.exists() else []
-    return VariantResult(name, startup, warmup, cold, cached, accuracy, len(versions), states)
+    print(f"  [{label}] binary accuracy {accuracy}, pushed versions {len(versions)}", flush=True)
+    return VariantResult(pipeline, name, startup, warmup, cold, cached, accuracy, len(versions), states)
 
 
 def _largest_process(phase: PhaseResult) -> str:
@@ -347,12 +416,215 @@ def report(
     return "\n".join(lines)
 
 
+def _states_summary(states: Mapping[str, str]) -> str:
+    counts: dict[str, int] = {}
+    for state in states.values():
+        counts[state] = counts.get(state, 0) + 1
+    return ", ".join(f"{n} {state}" for state, n in sorted(counts.items())) or "n/a"
+
+
+def _example_rows() -> str:
+    """How many rows TFX's taxi example data has (read from the wheel's data.csv)."""
+    import zipfile
+
+    from tests.harness.tfx_examples import tfx_wheel
+
+    with zipfile.ZipFile(tfx_wheel()) as wheel:
+        return f"{len(wheel.read(TAXI + 'data/simple/data.csv').splitlines()) - 1}"
+
+
+def report_tfx_example(
+    args: argparse.Namespace,
+    results: Mapping[str, Mapping[str, Sequence[VariantResult]]],
+    machine: Mapping[str, str],
+    started: str,
+) -> str:
+    """TFX's own taxi example next to the project's taxi DAG, same deployments, same run."""
+    pipelines = list(results)
+    variants = list(next(iter(results.values())))
+    both = "project" in results and "tfx_example" in results
+    lines = [
+        section_header(
+            "TFX 1.21's own taxi example (migrated) vs the project's taxi DAG under a real scheduler: "
+            "cold and cached",
+            invoked_command("bench.scheduler_pipeline", args.argv),
+            machine,
+            started,
+        ),
+        f"- versions: {package_versions(['apache-airflow', 'tensorflow', 'tensorflow-model-analysis'])}; "
+        "TFX example files from the `tfx==1.21.0` wheel (downloaded, not installed)",
+        f"- `tfx_example`: `{TAXI}{TAXI_FILES[0]}` + `{TAXI_FILES[1]}` and `data/simple/data.csv` "
+        f"({_example_rows()} rows), migrated by `airflow tfx migrate` "
+        "(`tests.harness.tfx_examples.migrated_taxi_example`), run as the DAG file "
+        "`tests/dags/tfx_example_pipeline.py` (`AirflowDagRunner(...).run(_create_pipeline(...))`) with its "
+        f"JSON settings: DAG `{TFX_EXAMPLE_DAG_ID}`, 9 components (+ its resolver), 1000 train / 150 eval "
+        "steps (hard-coded in the example), `metadata_path` = a SQLite file and `pipeline_root` in the "
+        "deployment's fresh directory, Beam `--direct_running_mode=in_memory`; every process of its "
+        "deployment (and its CLI calls) runs with `HOME` = the extracted home",
+        f"- `project`: `dags/taxi_pipeline.py`, 11 components (+2 resolvers), {args.train_steps} train / "
+        f"{args.eval_steps} eval steps, `dags/data/taxi/data.csv` (the same file as the example's)",
+        "- deployment: `airflow api-server` + `scheduler` (LocalExecutor) + `dag-processor`, SQLite Airflow "
+        "DB and MLMD, fresh for every pipeline, variant and repetition; the pipelines alternate within each "
+        f"repetition ({', '.join(pipelines)}), {args.reps} repetition(s); ratios are tfx_example / project "
+        "per repetition (the two runs of a pair ran back to back), as median (min-max)",
+        "- run s = first task start -> last task end (Airflow DB); cached = the same run cleared and run "
+        "again; memory polled every 0.5 s",
+        "",
+        "Variants:",
+        "",
+    ]
+    lines += [f"- `{name}`: {VARIANTS[name][1]}" for name in variants]
+    rows = []
+    for name in variants:
+        for pipeline in pipelines:
+            rs = results[pipeline][name]
+            rows.append(
+                [
+                    f"`{name}`",
+                    f"`{pipeline}`",
+                    Summary.of([r.cold.span_s for r in rs]).fmt(1),
+                    Summary.of([r.cached.span_s for r in rs]).fmt(1),
+                    Summary.of([r.cold.memory.largest_process_rss_mb / 1024 for r in rs]).fmt(2),
+                    Summary.of([r.cold.memory.total.pss_mb / 1024 for r in rs]).fmt(2),
+                    Summary.of([r.accuracy for r in rs]).fmt(3),
+                    ", ".join(str(r.pushed_versions) for r in rs),
+                    _states_summary(rs[-1].cached_states),
+                    Summary.of([r.startup_s for r in rs]).fmt(1),
+                    Summary.of([r.warmup_s for r in rs]).fmt(1),
+                ]
+            )
+    lines += [
+        "",
+        markdown_table(
+            [
+                "variant",
+                "pipeline",
+                "cold run s",
+                "cached run s",
+                "largest process GB (RSS)",
+                "deployment peak GB (PSS)",
+                "binary accuracy",
+                "pushed versions (after cached run)",
+                "cached run's MLMD states",
+                "deployment start s",
+                "warm-up run s",
+            ],
+            rows,
+        ),
+    ]
+    if both:
+
+        def ratio(name: str, pick: object, digits: int = 2) -> str:
+            tfx = [pick(r) for r in results["tfx_example"][name]]  # type: ignore[operator]
+            own = [pick(r) for r in results["project"][name]]  # type: ignore[operator]
+            return Summary.of(paired_ratios(tfx, own)).fmt(digits)
+
+        ratio_rows = [
+            [
+                f"`{name}`",
+                ratio(name, lambda r: r.cold.span_s),
+                ratio(name, lambda r: r.cached.span_s),
+                ratio(name, lambda r: r.cold.memory.largest_process_rss_mb),
+                ratio(name, lambda r: r.cold.memory.total.pss_mb),
+            ]
+            for name in variants
+        ]
+        lines += [
+            "",
+            "Same-run ratios, tfx_example / project:",
+            "",
+            markdown_table(
+                ["variant", "cold run", "cached run", "largest process (RSS)", "deployment peak (PSS)"],
+                ratio_rows,
+            ),
+        ]
+    for name in variants:
+        lines += ["", *_task_comparison(results, name)]
+    return "\n".join(lines)
+
+
+def _task_comparison(results: Mapping[str, Mapping[str, Sequence[VariantResult]]], name: str) -> list[str]:
+    """Per task, both pipelines side by side (the TFX example's tasks first, in start order)."""
+    tfx = results.get("tfx_example", {}).get(name, [])
+    own = results.get("project", {}).get(name, [])
+
+    def order(rs: Sequence[VariantResult]) -> list[str]:
+        if not rs:
+            return []
+        tasks = rs[0].cold.run.tasks
+        return sorted(tasks, key=lambda t: tasks[t].start or 0)
+
+    pairs = [(t, TASK_PAIRS.get(t, t)) for t in order(tfx)]
+    paired = {p for _, p in pairs}
+    pairs += [("", t) for t in order(own) if t not in paired]
+
+    def per_rep(rs: Sequence[VariantResult], task_id: str, cached: bool) -> list[float | None]:
+        if not task_id:
+            return [None for _ in rs]
+        phases = [r.cached if cached else r.cold for r in rs]
+        return [p.run.tasks[task_id].duration_s if task_id in p.run.tasks else None for p in phases]
+
+    def provider(rs: Sequence[VariantResult], task_id: str) -> str:
+        return Summary.of([r.cold.provider_s.get(task_id) for r in rs]).fmt(1) if task_id else "-"
+
+    def state(rs: Sequence[VariantResult], task_id: str) -> str:
+        return rs[-1].cached_states.get(task_id, "-") if rs and task_id else "-"
+
+    rows = []
+    for tfx_task, own_task in pairs:
+        own_task = own_task if any(own_task in r.cold.run.tasks for r in own) else ""
+        tfx_cold, own_cold = per_rep(tfx, tfx_task, False), per_rep(own, own_task, False)
+        tfx_cached, own_cached = per_rep(tfx, tfx_task, True), per_rep(own, own_task, True)
+        label = tfx_task if tfx_task == own_task else f"{tfx_task or '-'} / {own_task or '-'}"
+        rows.append(
+            [
+                f"`{label}`",
+                Summary.of(own_cold).fmt(1) if own_task else "-",
+                Summary.of(tfx_cold).fmt(1) if tfx_task else "-",
+                Summary.of(paired_ratios(tfx_cold, own_cold)).fmt(2),
+                provider(own, own_task),
+                provider(tfx, tfx_task),
+                Summary.of(own_cached).fmt(1) if own_task else "-",
+                Summary.of(tfx_cached).fmt(1) if tfx_task else "-",
+                Summary.of(paired_ratios(tfx_cached, own_cached)).fmt(2),
+                f"{state(own, own_task)} / {state(tfx, tfx_task)}",
+            ]
+        )
+    return [
+        f"Per task, variant `{name}` (`tfx_example task / project task` where the ids differ; task s = the "
+        "task instance's start -> end; provider s = the launcher's own `executed in`; ratio = tfx_example / "
+        "project, per repetition; MLMD state of the cached run, project / tfx_example):",
+        "",
+        markdown_table(
+            [
+                "task",
+                "project cold s",
+                "tfx_example cold s",
+                "cold ratio",
+                "project cold provider s",
+                "tfx_example cold provider s",
+                "project cached s",
+                "tfx_example cached s",
+                "cached ratio",
+                "cached MLMD state",
+            ],
+            rows,
+        ),
+    ]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--variants", default="default,fork,fork-nopyc,forkserver,preload,preload-serial")
     parser.add_argument("--reps", type=int, default=1)
+    parser.add_argument(
+        "--pipelines",
+        default="project",
+        help=f"comma list among {','.join(PIPELINES)}, run alternately within each repetition: "
+        + "; ".join(f"{k} = {v}" for k, v in PIPELINES.items()),
+    )
     parser.add_argument("--train-steps", type=int, default=1000, help="TFX's taxi example trains 1000 steps")
     parser.add_argument("--eval-steps", type=int, default=150, help="TFX's taxi example evaluates 150 steps")
     parser.add_argument("--keep", action="store_true", help="keep the deployments' directories and logs")
@@ -363,27 +635,65 @@ def main(argv: list[str] | None = None) -> None:
     unknown = [n for n in names if n not in VARIANTS]
     if unknown:
         raise SystemExit(f"unknown variants {unknown}; choose among {sorted(VARIANTS)}")
+    pipelines = [p.strip() for p in args.pipelines.split(",") if p.strip()]
+    unknown = [p for p in pipelines if p not in PIPELINES]
+    if unknown or not pipelines:
+        raise SystemExit(f"unknown pipelines {unknown or pipelines}; choose among {sorted(PIPELINES)}")
 
     machine, started = machine_info(), now_utc()
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="scheduler-pipeline-", dir=OUT_DIR))
     extra_env = {"TAXI_TRAIN_STEPS": str(args.train_steps), "TAXI_EVAL_STEPS": str(args.eval_steps)}
-    results: dict[str, list[VariantResult]] = {n: [] for n in names}
+    results: dict[str, dict[str, list[VariantResult]]] = {p: {n: [] for n in names} for p in pipelines}
     try:
         for rep in range(args.reps):
-            for name in names:  # the variants alternate within each repetition
-                print(f"rep {rep + 1}/{args.reps}, variant {name}", flush=True)
-                results[name].append(run_variant(name, VARIANTS[name][0], workdir / f"rep{rep}", extra_env))
+            for name in names:  # the variants, and the pipelines of each, alternate within each repetition
+                for pipeline in pipelines:
+                    print(f"rep {rep + 1}/{args.reps}, variant {name}, pipeline {pipeline}", flush=True)
+                    results[pipeline][name].append(
+                        run_variant(pipeline, name, VARIANTS[name][0], workdir / f"rep{rep}", extra_env)
+                    )
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
             print(f"kept {workdir}")
-    body = report(args, results, machine, started)
+    _save_raw(results)
+    if pipelines == ["project"]:
+        key, body = "scheduler_pipeline", report(args, results["project"], machine, started)
+    else:
+        key, body = "scheduler_tfx_example", report_tfx_example(args, results, machine, started)
     print()
     print(body)
     if not args.no_results:
-        update_results("scheduler_pipeline", body)
+        update_results(key, body)
+
+
+def _save_raw(results: Mapping[str, Mapping[str, Sequence[VariantResult]]]) -> None:
+    """The runs' timings as JSON in bench/out (git-ignored), should the report need a second look."""
+    raw = {
+        pipeline: {
+            name: [
+                {
+                    "startup_s": r.startup_s, "warmup_s": r.warmup_s, "accuracy": r.accuracy,
+                    "pushed_versions": r.pushed_versions, "cached_states": r.cached_states,
+                    **{
+                        phase: {
+                            "span_s": getattr(r, phase).span_s, "provider_s": getattr(r, phase).provider_s,
+                            "tasks": {t.task_id: t.duration_s for t in getattr(r, phase).run.tasks.values()},
+                        }
+                        for phase in ("cold", "cached")
+                    },
+                }
+                for r in rs
+            ]
+            for name, rs in by_variant.items()
+        }
+        for pipeline, by_variant in results.items()
+    }  # fmt: skip
+    path = OUT_DIR / "scheduler_pipeline_last.json"
+    path.write_text(json.dumps(raw, indent=1))
+    print(f"raw timings in {path}")
 
 
 if __name__ == "__main__":

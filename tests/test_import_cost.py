@@ -18,6 +18,10 @@ PROBE = """
 import importlib, json, runpy, sys
 import airflow_tfx_provider, airflow_tfx_provider.operators, airflow_tfx_provider.dag_factory
 import airflow_tfx_provider.hooks.mlmd, airflow_tfx_provider.get_provider_info, airflow_tfx_provider.compat
+for extra in ("dsl.components.base.base_component", "dsl.components.base.base_beam_executor",
+              "types.artifact_utils", "utils.io_utils", "dsl.io.fileio",
+              "dsl.component.experimental.decorators"):
+    importlib.import_module("airflow_tfx_provider.compat." + extra)
 from airflow_tfx_provider.dag_factory import create_pipeline_dag
 for stem in sys.argv[3].split(","):
     importlib.import_module("airflow_tfx_provider.components." + stem)

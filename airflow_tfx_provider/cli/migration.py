@@ -88,7 +88,10 @@ def _rewrite_from(node: ast.ImportFrom, siblings: frozenset[str]) -> tuple[str |
         if [a.name for a in node.names] == ["v1"]:
             alias = node.names[0].asname or "v1"
             return f"from airflow_tfx_provider import compat as {alias}", None
-        return None, f"'from tfx import {names}': only 'from tfx import v1 as tfx' is supported"
+        problem = _module_has(COMPAT, [a.name for a in node.names])
+        if problem:
+            return None, f"'from tfx import {names}': {problem}"
+        return f"from {COMPAT} import {names}", None
     target = _target(module)
     problem = _module_has(target, [a.name for a in node.names])
     if problem:

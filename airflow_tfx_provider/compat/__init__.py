@@ -29,7 +29,7 @@ Importing this module loads no TensorFlow: ``FnArgs``, ``DataAccessor`` and
 tfx_bsl when they are called.
 """
 
-from airflow_tfx_provider.compat import components, dsl, orchestration, proto, tfma, types
+from airflow_tfx_provider.compat import components, dsl, orchestration, proto, tfma, types, utils
 from airflow_tfx_provider.components._user_code.tfx_api import (
     DataAccessor,
     FnArgs,
@@ -41,7 +41,6 @@ from airflow_tfx_provider.components._user_code.tfx_api import (
     parse_pbtxt_file,
     record_batch_factory,
     tf_dataset_factory,
-    utils,
 )
 
 __all__ = [

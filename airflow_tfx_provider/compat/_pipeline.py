@@ -156,6 +156,7 @@ class BaseNode:
 
     def __init__(self, default_id: str) -> None:
         self.id = default_id
+        self.explicit_upstream: list[BaseNode] = []
 
     def with_id(self, node_id: str) -> Self:
         """TFX's ``.with_id(...)``: the task id in Airflow. Returns the node itself."""
@@ -167,6 +168,22 @@ class BaseNode:
     @property
     def task_id(self) -> str:
         return self.id
+
+    def add_upstream_node(self, upstream_node: BaseNode) -> None:
+        """TFX's ``add_upstream_node``: run after ``upstream_node`` without consuming its outputs."""
+        if not isinstance(upstream_node, BaseNode):
+            raise PipelineDefinitionError(
+                f"{self.id}: add_upstream_node() takes a component, got {upstream_node!r}"
+            )
+        self.explicit_upstream.append(upstream_node)
+
+    def add_downstream_node(self, downstream_node: BaseNode) -> None:
+        """TFX's ``add_downstream_node``: ``downstream_node`` runs after this one."""
+        if not isinstance(downstream_node, BaseNode):
+            raise PipelineDefinitionError(
+                f"{self.id}: add_downstream_node() takes a component, got {downstream_node!r}"
+            )
+        downstream_node.explicit_upstream.append(self)
 
     @property
     def outputs(self) -> Mapping[str, OutputChannel]:
@@ -185,6 +202,8 @@ class BaseNode:
             for item in value if isinstance(value, list | tuple) else [value]:
                 if isinstance(item, OutputChannel):
                     seen.setdefault(item.node.id, None)
+        for node in self.explicit_upstream:
+            seen.setdefault(node.id, None)
         return list(seen)
 
     def render(self, built: Mapping[str, Any]) -> Any:
@@ -206,7 +225,38 @@ def wired(value: Any, built: Mapping[str, Any], where: str) -> Any:
     return value
 
 
-class Component(BaseNode):
+class SpecNode(BaseNode):
+    """A node that runs a ``ComponentSpec`` as an operator, with the inputs and parameters given."""
+
+    _inputs: dict[str, Any]
+    _parameters: dict[str, Any]
+
+    def node_spec(self) -> Any:
+        """The provider's ``ComponentSpec`` this node runs."""
+        raise NotImplementedError
+
+    def operator_type(self) -> Any:
+        """The operator class that runs it."""
+        raise NotImplementedError
+
+    def output_types(self) -> dict[str, str]:
+        return {key: out.type.name for key, out in self.node_spec().outputs.items()}
+
+    def inputs(self) -> dict[str, Any]:
+        return dict(self._inputs)
+
+    @property
+    def exec_properties(self) -> dict[str, Any]:
+        """The parameters, in the dict form the operator takes."""
+        return dict(self._parameters)
+
+    def render(self, built: Mapping[str, Any]) -> Any:
+        where = f"{type(self).__name__} {self.id!r}"
+        inputs = {key: wired(value, built, where) for key, value in self._inputs.items()}
+        return self.operator_type()(task_id=self.id, **inputs, **self._parameters)
+
+
+class Component(SpecNode):
     """A TFX component by its TFX name; subclasses name the operator and spec they stand for."""
 
     OPERATOR: ClassVar[str]  # dotted path of the operator class
@@ -252,23 +302,12 @@ class Component(BaseNode):
         module, _, attribute = cls.SPEC.rpartition(".")
         return getattr(importlib.import_module(module), attribute)
 
-    def output_types(self) -> dict[str, str]:
-        return {key: out.type.name for key, out in self.spec().outputs.items()}
+    def node_spec(self) -> Any:
+        return self.spec()
 
-    def inputs(self) -> dict[str, Any]:
-        return dict(self._inputs)
-
-    @property
-    def exec_properties(self) -> dict[str, Any]:
-        """The parameters, in the dict form the operator takes."""
-        return dict(self._parameters)
-
-    def render(self, built: Mapping[str, Any]) -> Any:
+    def operator_type(self) -> Any:
         module, _, attribute = self.OPERATOR.rpartition(".")
-        operator = getattr(importlib.import_module(module), attribute)
-        where = f"{type(self).__name__} {self.id!r}"
-        inputs = {key: wired(value, built, where) for key, value in self._inputs.items()}
-        return operator(task_id=self.id, **inputs, **self._parameters)
+        return getattr(importlib.import_module(module), attribute)
 
 
 @dataclass(frozen=True)
@@ -382,6 +421,8 @@ class Pipeline:
             built: dict[str, Any] = {}
             for node_id in plan.order:
                 built[node_id] = by_id[node_id].render(built)
+                for upstream in by_id[node_id].explicit_upstream:
+                    built[upstream.id] >> built[node_id]
             return list(built.values())
 
         return build

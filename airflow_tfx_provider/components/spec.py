@@ -127,9 +127,11 @@ class ComponentSpec:
     """A component: name, typed inputs and outputs, parameters, executor.
 
     ``executor`` is the dotted path of the executor function (an ``Executor``), imported only
-    when the task runs. ``executor_version`` goes into the cache fingerprint: bump it when the
-    executor's output for the same inputs changes. ``input_fingerprint`` (optional, dotted path
-    of an ``InputFingerprint``) adds facts the MLMD inputs do not capture, such as the size and
+    when the task runs; a custom component declared in a DAG file (TFX's ``@component``) gives
+    the function itself, which every process that runs the task has from parsing that file.
+    ``executor_version`` goes into the cache fingerprint: bump it when the executor's output
+    for the same inputs changes. ``input_fingerprint`` (optional, dotted path of an
+    ``InputFingerprint``) adds facts the MLMD inputs do not capture, such as the size and
     mtime of external files ExampleGen reads. ``gate`` (optional, dotted path of a ``Gate``) may
     refuse to run, e.g. Pusher when a blessing says no: the launcher records a CANCELED
     execution and raises ``ComponentSkipped``. ``validate_parameters`` runs when the DAG is
@@ -140,7 +142,7 @@ class ComponentSpec:
     inputs: Mapping[str, InputSpec]
     outputs: Mapping[str, OutputSpec]
     parameters: Mapping[str, Parameter]
-    executor: str
+    executor: str | Executor
     executor_version: str = "1"
     default_id: str = ""
     input_fingerprint: str | None = None
@@ -152,7 +154,9 @@ class ComponentSpec:
     def __post_init__(self) -> None:
         for role in ("executor", "input_fingerprint", "gate"):
             path = getattr(self, role)
-            if path is not None and not _DOTTED_PATH.match(path):
+            if role == "executor" and callable(path):
+                continue
+            if path is not None and not (isinstance(path, str) and _DOTTED_PATH.match(path)):
                 raise PipelineDefinitionError(
                     f"{self.name}: {role} must be the dotted path of a function "
                     f"(e.g. 'my_pkg.my_component.executor.run'), got {path!r}"
@@ -160,6 +164,8 @@ class ComponentSpec:
 
     def load_executor(self) -> Executor:
         """The executor function (imports its module and, with it, the heavy libraries)."""
+        if callable(self.executor):
+            return self.executor
         executor: Executor = load_function(self.executor, where=f"{self.name} executor")
         return executor
 

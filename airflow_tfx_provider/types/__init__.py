@@ -18,9 +18,11 @@ from airflow_tfx_provider.types.artifact_types import (
     TRANSFORM_CACHE,
     TRANSFORM_GRAPH,
     TUNER_RESULTS,
+    VALUE_TYPES,
     ArtifactType,
     PropertyKind,
     artifact_type,
+    register_artifact_type,
 )
 
 __all__ = [
@@ -40,9 +42,11 @@ __all__ = [
     "TRANSFORM_CACHE",
     "TRANSFORM_GRAPH",
     "TUNER_RESULTS",
+    "VALUE_TYPES",
     "ArtifactRef",
     "ArtifactType",
     "PropertyKind",
     "artifact_type",
     "refs_to_json",
+    "register_artifact_type",
 ]

@@ -1,36 +1,48 @@
 """``tfx.types.standard_artifacts``: artifact classes by TFX name (``Channel(type=Model)``)."""
 
-from airflow_tfx_provider.compat._artifacts import standard_artifacts as _all
-
-Examples = _all.Examples
-ExampleStatistics = _all.ExampleStatistics
-Schema = _all.Schema
-ExampleAnomalies = _all.ExampleAnomalies
-TransformGraph = _all.TransformGraph
-TransformCache = _all.TransformCache
-Model = _all.Model
-ModelRun = _all.ModelRun
-HyperParameters = _all.HyperParameters
-TunerResults = _all.TunerResults
-ModelEvaluation = _all.ModelEvaluation
-ModelBlessing = _all.ModelBlessing
-InfraBlessing = _all.InfraBlessing
-PushedModel = _all.PushedModel
-InferenceResult = _all.InferenceResult
+from airflow_tfx_provider.compat._artifacts import (
+    Boolean,
+    Bytes,
+    ExampleAnomalies,
+    Examples,
+    ExampleStatistics,
+    Float,
+    HyperParameters,
+    InferenceResult,
+    InfraBlessing,
+    Integer,
+    JsonValue,
+    Model,
+    ModelBlessing,
+    ModelEvaluation,
+    ModelRun,
+    PushedModel,
+    Schema,
+    String,
+    TransformCache,
+    TransformGraph,
+    TunerResults,
+)
 
 __all__ = [
+    "Boolean",
+    "Bytes",
     "ExampleAnomalies",
     "ExampleStatistics",
     "Examples",
+    "Float",
     "HyperParameters",
     "InferenceResult",
     "InfraBlessing",
+    "Integer",
+    "JsonValue",
     "Model",
     "ModelBlessing",
     "ModelEvaluation",
     "ModelRun",
     "PushedModel",
     "Schema",
+    "String",
     "TransformCache",
     "TransformGraph",
     "TunerResults",

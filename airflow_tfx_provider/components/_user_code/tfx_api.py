@@ -55,7 +55,6 @@ __all__ = [
     "stale_keras_tuner_names",
     "tf_dataset_factory",
     "tuner_on_keras3",
-    "utils",
 ]
 
 FilePattern = str | list[str]
@@ -405,10 +404,3 @@ def exclude_tf_keras_from_autograph() -> bool:
         return False
     config.CONVERSION_RULES = (config.DoNotConvert("tf_keras"), *rules)
     return True
-
-
-# --- TFX's namespace tfx.utils.* (tfx.components.* is the module compat.components) -------------
-class utils:
-    """``tfx.utils.parse_pbtxt_file`` after ``import ... compat as tfx``."""
-
-    parse_pbtxt_file = staticmethod(parse_pbtxt_file)

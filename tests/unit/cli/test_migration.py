@@ -61,3 +61,29 @@ def test_what_has_no_counterpart_is_refused_and_the_file_left_as_is():
     reasons = [reason for _, _, reason in result.refusals]
     assert any("has no ['ExampleDiff'] (not supported yet)" in r for r in reasons)
     assert any("'import tfx': import from tfx.v1 instead" in r for r in reasons)
+
+
+def test_custom_component_imports_have_counterparts():
+    source = textwrap.dedent(
+        """\
+        from tfx import types
+        from tfx.dsl.components.base import base_component, base_executor, executor_spec
+        from tfx.dsl.component.experimental.decorators import component
+        from tfx.dsl.component.experimental.annotations import InputArtifact, OutputArtifact, Parameter
+        from tfx.dsl.io import fileio
+        from tfx.types import artifact_utils, channel_utils, standard_artifacts
+        from tfx.types.component_spec import ChannelParameter, ExecutionParameter
+        from tfx.utils import io_utils, proto_utils
+        """
+    )
+    result = migrate_source(source)
+    assert result.refusals == []
+    assert result.text.split("\n")[0] == "from airflow_tfx_provider.compat import types"
+    assert all(
+        line.startswith("from airflow_tfx_provider.compat") for line in result.text.split("\n") if line
+    )
+
+
+def test_from_tfx_import_a_name_it_lacks_is_refused():
+    result = migrate_source("from tfx import dependencies\n")
+    assert result.refusals and "has no ['dependencies']" in result.refusals[0][2]

@@ -1,11 +1,20 @@
 import pytest
 
-from airflow_tfx_provider.types import ARTIFACT_TYPES, ArtifactRef, artifact_type, refs_to_json
+from airflow_tfx_provider.types import (
+    ARTIFACT_TYPES,
+    ArtifactRef,
+    ArtifactType,
+    PropertyKind,
+    artifact_type,
+    refs_to_json,
+    register_artifact_type,
+)
 
 TFX_TYPE_NAMES = {
     "Examples", "ExampleStatistics", "Schema", "ExampleAnomalies", "TransformGraph", "TransformCache",
     "Model", "ModelRun", "HyperParameters", "TunerResults", "ModelEvaluation", "ModelBlessing",
     "InfraBlessing", "PushedModel", "InferenceResult",
+    "String", "Integer", "Float", "Boolean", "Bytes", "JsonValue",
 }  # fmt: skip
 
 
@@ -42,3 +51,16 @@ def test_ref_json_round_trip_and_splits():
 def test_malformed_refs_are_rejected_with_reason(payload, message):
     with pytest.raises(ValueError, match=message):
         ArtifactRef.from_json(payload)
+
+
+def test_a_custom_type_is_known_once_registered_and_cannot_change():
+    with pytest.raises(KeyError):
+        ArtifactRef(type="TestOnlyReport", uri="/tmp/x")
+    declared = ArtifactType("TestOnlyReport", {"pages": PropertyKind.INT})
+    assert register_artifact_type(declared) is declared
+    assert register_artifact_type(ArtifactType("TestOnlyReport", {"pages": PropertyKind.INT})) is declared
+    assert ArtifactRef(type="TestOnlyReport", uri="/tmp/x").type == "TestOnlyReport"
+    with pytest.raises(ValueError, match="declared twice with different properties"):
+        register_artifact_type(ArtifactType("TestOnlyReport", {"pages": PropertyKind.STRING}))
+    with pytest.raises(ValueError, match="standard types"):
+        register_artifact_type(ArtifactType("Model"))

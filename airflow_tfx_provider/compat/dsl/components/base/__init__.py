@@ -1,0 +1,1 @@
+"""``tfx.dsl.components.base``: the bases of class-based custom components."""
