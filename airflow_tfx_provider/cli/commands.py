@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import difflib
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def _files(paths: list[str]) -> list[Path]:
@@ -64,3 +67,95 @@ def report(args: argparse.Namespace) -> None:
     if args.run_id:
         argv += ["--run-id", args.run_id]
     run_report.main(argv)
+
+
+# --- reading a pipeline's history from MLMD ------------------------------------------------------
+def _gateway(args: argparse.Namespace) -> Any:
+    """The MLMD store named by ``--conn-id``, ``--metadata-path`` or ``--pipeline-root``."""
+    from airflow_tfx_provider.metadata.config import MetadataConfig
+    from airflow_tfx_provider.metadata.store import MetadataGateway
+
+    chosen = [n for n in ("conn_id", "metadata_path", "pipeline_root") if getattr(args, n, None)]
+    if len(chosen) != 1:
+        raise SystemExit(
+            "name the MLMD store with exactly one of --conn-id (an 'mlmd' connection), --metadata-path "
+            "(a SQLite file) or --pipeline-root (the embedded store under it)"
+        )
+    if args.conn_id:
+        from airflow_tfx_provider.hooks.mlmd import MLMDHook
+
+        config = MLMDHook(mlmd_conn_id=args.conn_id).get_metadata_config()
+    elif args.metadata_path:
+        config = MetadataConfig(path=args.metadata_path)
+    else:
+        config = MetadataConfig.sqlite_under(args.pipeline_root)
+    if config.path and not Path(config.path).is_file():
+        raise SystemExit(f"no MLMD store at {config.path}")
+    return MetadataGateway.connect(config)
+
+
+def _emit(args: argparse.Namespace, rows: list[dict[str, Any]], columns: list[str]) -> None:
+    if args.output == "json":
+        print(json.dumps(rows, indent=2, default=str))
+        return
+    if not rows:
+        print("(nothing recorded)")
+        return
+    table = [[str("" if row.get(c) is None else row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in table)) for i, c in enumerate(columns)]
+    print("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    for row_cells in table:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row_cells, widths, strict=True)).rstrip())
+
+
+def runs(args: argparse.Namespace) -> None:
+    """Each run of a pipeline: every component's outcome and why, the model and its verdict."""
+    from airflow_tfx_provider.metadata import history
+
+    gateway = _gateway(args)
+    found = history.runs(gateway, args.dag_id)
+    if not found and not history.pipeline_exists(gateway, args.dag_id):
+        raise SystemExit(f"no pipeline {args.dag_id!r} in {gateway.config.describe()}")
+    if args.output == "json":
+        print(json.dumps([dataclasses.asdict(r) | {"outcome": r.outcome} for r in found], indent=2))
+        return
+    for run in found:
+        verdict = f", model #{run.model_id} {run.verdict}".rstrip() if run.model_id else ""
+        print(f"run {run.run_id} (started {run.started}): {run.outcome}{verdict}")
+        _emit(
+            args,
+            [dataclasses.asdict(c) for c in run.components],
+            ["component_id", "component_type", "outcome", "seconds", "detail"],
+        )
+        print()
+
+
+def artifacts(args: argparse.Namespace) -> None:
+    """Artifacts a pipeline produced: type, span, state, size, URI, producer and run."""
+    from airflow_tfx_provider.metadata import history
+
+    gateway = _gateway(args)
+    try:
+        rows = history.artifacts(gateway, args.dag_id, run_id=args.run, type_name=args.type)
+    except LookupError as err:
+        raise SystemExit(str(err)) from None
+    _emit(
+        args,
+        [dataclasses.asdict(r) for r in rows],
+        ["id", "type", "span", "state", "bytes", "producer", "run_id", "uri"],
+    )
+
+
+def lineage(args: argparse.Namespace) -> None:
+    """The lineage of one artifact: what it was made from (--up, default) or what was made from it."""
+    from airflow_tfx_provider.metadata import history
+
+    gateway = _gateway(args)
+    try:
+        tree = history.lineage(gateway, args.artifact_id, "down" if args.down else "up")
+    except LookupError as err:
+        raise SystemExit(str(err)) from None
+    if args.output == "json":
+        print(json.dumps(tree.to_json(), indent=2))
+    else:
+        print("\n".join(tree.lines()))

@@ -12,6 +12,19 @@ ARG_DRY_RUN = Arg(("--dry-run",), action="store_true", help="show the diff, chan
 ARG_PIPELINE = Arg(("--pipeline",), required=True, help="the pipeline (DAG id)")
 ARG_PIPELINE_ROOT = Arg(("--pipeline-root",), required=True, help="the pipeline root (its SQLite MLMD store)")
 ARG_RUN_ID = Arg(("--run-id",), help="a run id (default: the latest run)")
+ARG_DAG_ID = Arg(("dag_id",), help="the pipeline (DAG id)")
+ARG_CONN_ID = Arg(("--conn-id",), help="an 'mlmd' Airflow connection naming the MLMD store")
+ARG_METADATA_PATH = Arg(("--metadata-path",), help="a SQLite MLMD file (a TFX pipeline's metadata_path)")
+ARG_ROOT = Arg(("--pipeline-root",), help="the pipeline root holding the embedded SQLite MLMD store")
+ARG_OUTPUT = Arg(("--output", "-o"), choices=("table", "json"), default="table", help="output format")
+ARG_RUN = Arg(("--run",), help="only this run id")
+ARG_TYPE = Arg(("--type",), help="only this artifact type (e.g. Model)")
+ARG_ARTIFACT_ID = Arg(("artifact_id",), type=int, help="an MLMD artifact id")
+ARG_DOWN = Arg(
+    ("--down",), action="store_true", help="what was made from it (default: what it was made from)"
+)
+ARG_UP = Arg(("--up",), action="store_true", help="what it was made from (the default)")
+STORE_ARGS = (ARG_CONN_ID, ARG_METADATA_PATH, ARG_ROOT, ARG_OUTPUT)
 
 TFX_COMMANDS = (
     ActionCommand(
@@ -29,6 +42,24 @@ TFX_COMMANDS = (
         help="Show what one run of a pipeline recorded in MLMD",
         func=lazy_load_command("airflow_tfx_provider.cli.commands.report"),
         args=(ARG_PIPELINE, ARG_PIPELINE_ROOT, ARG_RUN_ID),
+    ),
+    ActionCommand(
+        name="runs",
+        help="Runs of a pipeline: each component's outcome (executed/cached/failed/skipped, why), the model",
+        func=lazy_load_command("airflow_tfx_provider.cli.commands.runs"),
+        args=(ARG_DAG_ID, *STORE_ARGS),
+    ),
+    ActionCommand(
+        name="artifacts",
+        help="Artifacts of a pipeline with span, state, size and URI",
+        func=lazy_load_command("airflow_tfx_provider.cli.commands.artifacts"),
+        args=(ARG_DAG_ID, ARG_RUN, ARG_TYPE, *STORE_ARGS),
+    ),
+    ActionCommand(
+        name="lineage",
+        help="The lineage tree of an artifact across runs (--up: its inputs, --down: what used it)",
+        func=lazy_load_command("airflow_tfx_provider.cli.commands.lineage"),
+        args=(ARG_ARTIFACT_ID, ARG_UP, ARG_DOWN, *STORE_ARGS),
     ),
 )
 

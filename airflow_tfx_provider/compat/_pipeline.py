@@ -350,6 +350,19 @@ class Resolver(BaseNode):
     def output_types(self) -> dict[str, str]:
         return {key: _channel_type(value) for key, value in self.channels.items()}
 
+    def take_candidate(self, key: str, candidate: OutputChannel) -> None:
+        """Resolve the baseline ``key`` knowing the candidate model (the Evaluator's ``model``).
+
+        TFX's ``Channel(type=Model)`` finds any blessed model, so a rerun of the same data finds
+        the first run's model, compares the candidate with itself and re-evaluates. Given the
+        candidate, this provider's resolver never returns it as its own baseline: a rerun then
+        resolves what the first run did and the Evaluator is a cache hit.
+        """
+        if self.strategy.provider_strategy == "latest_blessed_model" and isinstance(
+            self.channels.get(key), Channel
+        ):
+            self.channels[key] = candidate
+
     def render(self, built: Mapping[str, Any]) -> Any:
         from airflow_tfx_provider.operators import ArtifactQuery, ResolverOperator
 
@@ -414,6 +427,11 @@ class Pipeline:
         """The function ``create_pipeline_dag`` calls inside the DAG: operators in dependency order."""
         from airflow_tfx_provider.dag_factory.plan import build_plan
 
+        for node in self.components:
+            baseline, model = node.inputs().get("baseline_model"), node.inputs().get("model")
+            if isinstance(baseline, OutputChannel) and isinstance(model, OutputChannel):
+                if isinstance(baseline.node, Resolver):
+                    baseline.node.take_candidate(baseline.key, model)
         plan = build_plan(self.components)
         by_id = {node.id: node for node in self.components}
 

@@ -6,7 +6,13 @@ from typing import Any
 
 from ml_metadata.proto import metadata_store_pb2
 
-from airflow_tfx_provider.types import ArtifactRef, PropertyKind, artifact_type
+from airflow_tfx_provider.types import (
+    ArtifactRef,
+    ArtifactType,
+    PropertyKind,
+    artifact_type,
+    register_artifact_type,
+)
 
 
 def set_value(value_proto: Any, value: Any, kind: PropertyKind | None = None) -> None:
@@ -45,3 +51,24 @@ def ref_from_proto(proto: metadata_store_pb2.Artifact, type_name: str) -> Artifa
     props: dict[str, Any] = {k: get_value(v) for k, v in proto.custom_properties.items()}
     props.update({k: get_value(v) for k, v in proto.properties.items()})
     return ArtifactRef(type=type_name, uri=proto.uri, mlmd_id=proto.id, properties=props)
+
+
+_KINDS = {
+    metadata_store_pb2.INT: PropertyKind.INT,
+    metadata_store_pb2.DOUBLE: PropertyKind.DOUBLE,
+    metadata_store_pb2.STRING: PropertyKind.STRING,
+}
+
+
+def know_type(type_proto: metadata_store_pb2.ArtifactType) -> None:
+    """Make a type read from the store known to this process.
+
+    A custom component's artifact type is registered when the DAG file declaring it is parsed;
+    a process that reads the store without parsing it (the ``airflow tfx`` commands, the UI)
+    takes the type as MLMD recorded it.
+    """
+    try:
+        artifact_type(type_proto.name)
+    except KeyError:
+        kinds = {k: _KINDS.get(v, PropertyKind.STRING) for k, v in type_proto.properties.items()}
+        register_artifact_type(ArtifactType(type_proto.name, kinds, type_proto.description))

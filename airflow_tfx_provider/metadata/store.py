@@ -20,7 +20,13 @@ from ml_metadata.proto import metadata_store_pb2 as pb  # short name for the man
 
 from airflow_tfx_provider.exceptions import MetadataStoreError
 from airflow_tfx_provider.metadata.config import Backend, MetadataConfig
-from airflow_tfx_provider.metadata.convert import fill_artifact_proto, get_value, ref_from_proto, set_value
+from airflow_tfx_provider.metadata.convert import (
+    fill_artifact_proto,
+    get_value,
+    know_type,
+    ref_from_proto,
+    set_value,
+)
 from airflow_tfx_provider.metadata.serialized import SerializedStore, call_with_retry
 from airflow_tfx_provider.types import ArtifactRef, artifact_type
 
@@ -137,6 +143,7 @@ class MetadataGateway:
             return None
         proto = found[0]
         [type_proto] = self._store.get_artifact_types_by_id([proto.type_id])
+        know_type(type_proto)
         return StoredArtifact(ref_from_proto(proto, type_proto.name), pb.Artifact.State.Name(proto.state))
 
     def _artifact_protos(self, refs: Sequence[ArtifactRef]) -> list[Any]:

@@ -53,6 +53,9 @@ def test_a_tfx_style_pipeline_file_becomes_a_dag(dags_folder, tmp_path):
     assert threshold["change_threshold"]["direction"] == "HIGHER_IS_BETTER"
     resolver = dag.get_task("latest_blessed_model_resolver")
     assert resolver.strategy == "latest_blessed_model" and set(resolver.output_types) == {"model"}
+    # the baseline resolver knows the Evaluator's candidate, so it never returns it as the baseline
+    assert resolver.upstream_task_ids == {"trainer"}
+    assert resolver.queries["model"].producer_task_id == "trainer"
     assert type(dag.timetable).__name__ == "NullTimetable"  # schedule_interval=None -> schedule=None
 
 

@@ -1,0 +1,232 @@
+"""A pipeline's history as MLMD recorded it: runs with each component's outcome, artifacts,
+and the lineage of one artifact. Plain data, for the ``airflow tfx`` commands (and the UI).
+
+Everything is read from the store; nothing here changes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ml_metadata.proto import metadata_store_pb2 as pb
+
+from airflow_tfx_provider.metadata.store import PIPELINE_CONTEXT, PIPELINE_RUN_CONTEXT, MetadataGateway
+
+#: MLMD execution state -> what the run did with the component.
+OUTCOMES = {
+    pb.Execution.COMPLETE: "executed",
+    pb.Execution.CACHED: "cached",
+    pb.Execution.FAILED: "failed",
+    pb.Execution.CANCELED: "skipped",
+    pb.Execution.RUNNING: "running",
+    pb.Execution.NEW: "running",
+}
+
+
+def _time(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC).isoformat(timespec="seconds") if ms else ""
+
+
+@dataclass(frozen=True)
+class ComponentOutcome:
+    """One component of one run: what happened and why."""
+
+    component_id: str
+    component_type: str
+    outcome: str  # executed, cached, failed, skipped, running
+    detail: str  # the skip reason, the failure, or which execution a cache hit reused
+    seconds: float
+    execution_id: int
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    started: str  # ISO time the run's first record was made
+    components: list[ComponentOutcome]
+    model_id: int | None  # the Model artifact the run produced (or reused)
+    verdict: str  # "blessed", "not blessed", or "" without an evaluation
+
+    @property
+    def outcome(self) -> str:
+        outcomes = {c.outcome for c in self.components}
+        for state in ("failed", "running"):
+            if state in outcomes:
+                return state
+        return "success" if self.components else "empty"
+
+
+def _detail(execution: Any) -> str:
+    props = execution.custom_properties
+    if "skip_reason" in props:
+        return str(props["skip_reason"].string_value)
+    if "failure" in props:
+        return str(props["failure"].string_value)
+    if "cached_from_execution" in props:
+        return f"outputs of execution {props['cached_from_execution'].int_value}"
+    return ""
+
+
+def _run_contexts(gateway: MetadataGateway, pipeline: str) -> list[Any]:
+    runs = [
+        c for c in gateway.raw.get_contexts_by_type(PIPELINE_RUN_CONTEXT) if c.name.startswith(f"{pipeline}.")
+    ]
+    return sorted(runs, key=lambda c: (c.create_time_since_epoch, c.id))
+
+
+def runs(gateway: MetadataGateway, pipeline: str) -> list[RunSummary]:
+    """Every run of ``pipeline`` in the store, oldest first."""
+    store = gateway.raw
+    types = {t.id: t.name for t in store.get_execution_types()}
+    summaries = []
+    for context in _run_contexts(gateway, pipeline):
+        components = []
+        model_id: int | None = None
+        verdict = ""
+        for execution in sorted(store.get_executions_by_context(context.id), key=lambda e: e.id):
+            seconds = (execution.last_update_time_since_epoch - execution.create_time_since_epoch) / 1000
+            components.append(
+                ComponentOutcome(
+                    component_id=execution.custom_properties["component_id"].string_value,
+                    component_type=types.get(execution.type_id, "?"),
+                    outcome=OUTCOMES.get(execution.last_known_state, "unknown"),
+                    detail=_detail(execution),
+                    seconds=round(seconds, 1),
+                    execution_id=execution.id,
+                )
+            )
+            if types.get(execution.type_id) == "Resolver":
+                continue
+            for stored in [s for refs in gateway.execution_outputs(execution.id).values() for s in refs]:
+                if stored.ref.type == "Model" and stored.state == "LIVE":
+                    model_id = stored.ref.mlmd_id
+                if stored.ref.type == "ModelBlessing" and stored.state == "LIVE":
+                    verdict = (
+                        "blessed" if int(stored.ref.properties.get("blessed", 0)) == 1 else "not blessed"
+                    )
+        summaries.append(
+            RunSummary(
+                context.name[len(pipeline) + 1 :],
+                _time(context.create_time_since_epoch),
+                components,
+                model_id,
+                verdict,
+            )
+        )
+    return summaries
+
+
+@dataclass(frozen=True)
+class ArtifactRow:
+    id: int
+    type: str
+    span: int | None
+    state: str
+    bytes: int | None  # total size of its files, from the manifest written at publish time
+    uri: str
+    producer: str  # component id of the execution that first output it
+    run_id: str  # the run that produced it
+
+
+def artifacts(
+    gateway: MetadataGateway, pipeline: str, *, run_id: str | None = None, type_name: str | None = None
+) -> list[ArtifactRow]:
+    """Artifacts produced by ``pipeline`` (optionally in one run, of one type), oldest first."""
+    store = gateway.raw
+    contexts = _run_contexts(gateway, pipeline)
+    if run_id is not None:
+        contexts = [c for c in contexts if c.name == f"{pipeline}.{run_id}"]
+        if not contexts:
+            raise LookupError(f"pipeline {pipeline!r} has no run {run_id!r} in {gateway.config.describe()}")
+    rows: dict[int, ArtifactRow] = {}
+    for context in contexts:
+        for execution in sorted(store.get_executions_by_context(context.id), key=lambda e: e.id):
+            if execution.last_known_state != pb.Execution.COMPLETE:
+                continue  # cached executions reuse, resolvers choose: they produce nothing new
+            component = execution.custom_properties["component_id"].string_value
+            for stored in [s for refs in gateway.execution_outputs(execution.id).values() for s in refs]:
+                ref = stored.ref
+                if ref.mlmd_id is None or ref.mlmd_id in rows or (type_name and ref.type != type_name):
+                    continue
+                span, size = ref.properties.get("span"), ref.properties.get("manifest_bytes")
+                rows[ref.mlmd_id] = ArtifactRow(
+                    id=ref.mlmd_id, type=ref.type, span=None if span is None else int(span),
+                    state=stored.state, bytes=None if size is None else int(size), uri=ref.uri,
+                    producer=component, run_id=context.name[len(pipeline) + 1 :],
+                )  # fmt: skip
+    return sorted(rows.values(), key=lambda r: r.id)
+
+
+@dataclass
+class LineageNode:
+    """An artifact in a lineage tree, with the execution that links it to the next level."""
+
+    artifact_id: int
+    type: str
+    uri: str
+    state: str
+    execution: str = ""  # "<component_id> (<type>, execution N, run R)" linking to ``children``
+    direction: str = "up"
+    children: list[LineageNode] = field(default_factory=list)
+
+    def lines(self, depth: int = 0) -> Iterator[str]:
+        yield f"{'  ' * depth}{self.type} #{self.artifact_id} [{self.state}] {self.uri}"
+        if self.execution:
+            yield f"{'  ' * (depth + 1)}{'<-' if self.direction == 'up' else '->'} {self.execution}"
+        for child in self.children:
+            yield from child.lines(depth + 2)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "artifact_id": self.artifact_id, "type": self.type, "uri": self.uri, "state": self.state,
+            "execution": self.execution, "children": [c.to_json() for c in self.children],
+        }  # fmt: skip
+
+
+def lineage(
+    gateway: MetadataGateway, artifact_id: int, direction: Literal["up", "down"] = "up", max_depth: int = 20
+) -> LineageNode:
+    """The artifacts ``artifact_id`` was made from (``up``) or that were made from it (``down``),
+    across runs, through the executions that really ran (COMPLETE ones; cache hits add no new link)."""
+    store = gateway.raw
+    exec_types = {t.id: t.name for t in store.get_execution_types()}
+
+    def node(aid: int, depth: int, seen: frozenset[int]) -> LineageNode:
+        stored = gateway.get_artifact(aid)
+        if stored is None:
+            raise LookupError(f"no artifact {aid} in {gateway.config.describe()}")
+        here = LineageNode(aid, stored.ref.type, stored.ref.uri, stored.state, direction=direction)
+        if depth >= max_depth or aid in seen:
+            return here
+        own = pb.Event.OUTPUT if direction == "up" else pb.Event.INPUT
+        other = pb.Event.INPUT if direction == "up" else pb.Event.OUTPUT
+        execution_ids = [e.execution_id for e in store.get_events_by_artifact_ids([aid]) if e.type == own]
+        executions = [
+            e
+            for e in store.get_executions_by_id(execution_ids)
+            if e.last_known_state == pb.Execution.COMPLETE
+        ]
+        links = []
+        for execution in sorted(executions, key=lambda e: e.id):
+            linked = sorted(
+                {e.artifact_id for e in store.get_events_by_execution_ids([execution.id]) if e.type == other}
+            )
+            props = execution.custom_properties
+            label = (
+                f"{props['component_id'].string_value} ({exec_types.get(execution.type_id, '?')}, execution "
+                f"{execution.id}, run {props['run_id'].string_value})"
+            )
+            links.append((label, [node(a, depth + 1, seen | {aid}) for a in linked]))
+        if links:
+            here.execution = "; ".join(label for label, _ in links)
+            here.children = [child for _, children in links for child in children]
+        return here
+
+    return node(artifact_id, 0, frozenset())
+
+
+def pipeline_exists(gateway: MetadataGateway, pipeline: str) -> bool:
+    return gateway.raw.get_context_by_type_and_name(PIPELINE_CONTEXT, pipeline) is not None

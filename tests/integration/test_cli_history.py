@@ -1,0 +1,118 @@
+"""``airflow tfx runs / artifacts / lineage`` against a real store after real runs.
+
+The pipeline is ``tests/dags/custom_components_pipeline.py`` (fast: ExampleGen and three small
+custom components), run once cold and once cached, with a SQLite MLMD file as TFX pipelines
+name it (``--metadata-path``); the commands run as the real ``airflow`` CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+from tests.harness.dag_runs import install_dag, load_dag, run_dag, utc
+
+pytestmark = pytest.mark.integration
+
+AIRFLOW = Path(sys.executable).with_name("airflow")
+
+
+@pytest.fixture(scope="module")
+def store(airflow_db, dags_folder, tmp_path_factory) -> Path:
+    workdir = tmp_path_factory.mktemp("history")
+    data = workdir / "data"
+    data.mkdir()
+    lines = (REPO / "dags" / "data" / "taxi" / "data.csv").read_text().splitlines()[:301]
+    (data / "data.csv").write_text("\n".join(lines) + "\n")
+    path = install_dag(
+        dags_folder, "custom_components_pipeline", "history_pipeline", data_root=str(data),
+        pipeline_root=str(workdir / "root"), metadata_path=str(workdir / "metadata.db"), min_rows=1,
+    )  # fmt: skip
+    dag = load_dag(path, "history_pipeline")
+    for _ in range(2):  # the second run of the same interval reuses everything
+        states = run_dag(dag, utc(2024, 1, 1))
+        assert set(states.values()) == {"success"}, states
+    return workdir / "metadata.db"
+
+
+def _tfx(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(AIRFLOW), "tfx", *args], capture_output=True, text=True, env=os.environ.copy(), timeout=300
+    )
+
+
+def test_runs_shows_each_components_outcome(store):
+    result = _tfx("runs", "history_pipeline", "--metadata-path", str(store), "-o", "json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    first, second = json.loads(result.stdout)
+    assert first["outcome"] == second["outcome"] == "success"
+    assert {c["component_id"]: c["outcome"] for c in first["components"]} == {
+        "example_gen": "executed", "count_rows": "executed", "split_summary": "executed",
+        "check_summary": "executed",
+    }  # fmt: skip
+    cached = {c["component_id"]: c for c in second["components"]}
+    assert {c["outcome"] for c in cached.values()} == {"cached"}
+    reused = {c["component_id"]: c["execution_id"] for c in first["components"]}
+    assert cached["count_rows"]["detail"] == f"outputs of execution {reused['count_rows']}"
+
+    table = _tfx("runs", "history_pipeline", "--metadata-path", str(store))
+    assert table.returncode == 0, table.stderr[-2000:]
+    assert "COMPONENT_ID" in table.stdout and "cached" in table.stdout and ": success" in table.stdout
+
+
+def test_artifacts_lists_what_was_produced_with_size_and_filters(store):
+    result = _tfx("artifacts", "history_pipeline", "--metadata-path", str(store), "-o", "json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = json.loads(result.stdout)
+    # the cached second run produced nothing new: one of each output
+    assert sorted(r["type"] for r in rows) == sorted(
+        ["Examples", "String", "Integer", "Float", "SplitSummaryReport", "String"]
+    )
+    examples = next(r for r in rows if r["type"] == "Examples")
+    assert examples["state"] == "LIVE" and examples["producer"] == "example_gen" and examples["span"]
+    on_disk = sum(p.stat().st_size for p in Path(examples["uri"]).rglob("*") if p.is_file())
+    assert examples["bytes"] and abs(examples["bytes"] - on_disk) < 4096  # manifest: the data files
+
+    only = _tfx(
+        "artifacts", "history_pipeline", "--metadata-path", str(store), "--type", "Integer", "-o", "json"
+    )
+    assert [r["type"] for r in json.loads(only.stdout)] == ["Integer"]
+    missing = _tfx("artifacts", "history_pipeline", "--metadata-path", str(store), "--run", "nope")
+    assert missing.returncode != 0 and "has no run 'nope'" in missing.stderr
+
+
+def test_lineage_up_and_down(store):
+    rows = json.loads(
+        _tfx("artifacts", "history_pipeline", "--metadata-path", str(store), "-o", "json").stdout
+    )
+    examples = next(r["id"] for r in rows if r["type"] == "Examples")
+    verdict = max(r["id"] for r in rows if r["type"] == "String")  # check_summary's output
+    up = _tfx("lineage", str(verdict), "--metadata-path", str(store), "-o", "json")
+    assert up.returncode == 0, up.stderr[-2000:]
+    tree = json.loads(up.stdout)
+    assert tree["execution"].startswith("check_summary")
+    assert sorted(c["type"] for c in tree["children"]) == ["Integer", "SplitSummaryReport"]
+    assert all(c["children"][0]["artifact_id"] == examples for c in tree["children"])
+
+    down = _tfx("lineage", str(examples), "--down", "--metadata-path", str(store))
+    assert down.returncode == 0, down.stderr[-2000:]
+    assert (
+        "-> count_rows" in down.stdout
+        and "split_summary" in down.stdout
+        and "SplitSummaryReport" in down.stdout
+    )
+
+
+def test_the_store_must_be_named_once_and_exist(store, tmp_path):
+    both = _tfx("runs", "history_pipeline", "--metadata-path", str(store), "--pipeline-root", str(tmp_path))
+    assert both.returncode != 0 and "exactly one of" in both.stderr
+    absent = _tfx("runs", "history_pipeline", "--metadata-path", str(tmp_path / "none.db"))
+    assert absent.returncode != 0 and "no MLMD store at" in absent.stderr
+    unknown = _tfx("runs", "no_such_pipeline", "--metadata-path", str(store))
+    assert unknown.returncode != 0 and "no pipeline 'no_such_pipeline'" in unknown.stderr
