@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, ClassVar
@@ -422,6 +422,13 @@ _ARTIFACT_CLASSES: tuple[type[Artifact], ...] = (
 _STANDARD: dict[str, type[Artifact]] = {c.TYPE_NAME: c for c in _ARTIFACT_CLASSES}
 assert set(_STANDARD) == set(ARTIFACT_TYPES), "a standard type has no artifact class"
 standard_artifacts = SimpleNamespace(**_STANDARD)
+
+
+def write_values(artifacts: Iterable[Artifact]) -> None:
+    """Store the values an executor set on value artifacts in their (staged) folders."""
+    for artifact in artifacts:
+        if isinstance(artifact, ValueArtifact) and artifact.has_value:
+            artifact.write()
 
 
 def _all_subclasses(cls: type[Artifact]) -> list[type[Artifact]]:

@@ -19,8 +19,8 @@ import sys
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from airflow_tfx_provider.compat._artifacts import Artifact, ValueArtifact, as_artifact
-from airflow_tfx_provider.compat._custom import CustomComponentNode, code_version
+from airflow_tfx_provider.compat._artifacts import Artifact, as_artifact, write_values
+from airflow_tfx_provider.compat._custom import CustomComponentNode, check_value, code_version
 from airflow_tfx_provider.compat._messages import Message, as_plain
 from airflow_tfx_provider.compat._pipeline import Channel, OutputChannel, type_name
 from airflow_tfx_provider.components.spec import (
@@ -104,17 +104,8 @@ def _check_argument(spec_name: str, key: str, declared: Any, value: Any) -> None
                 f"{where} takes {declared.type_name} artifacts, got {value.type_name}"
             )
         return
-    expected = declared.type
-    if isinstance(value, Message) or not isinstance(expected, type) or expected not in _PRIMITIVES:
-        return  # messages, dicts and lists: the executor reads them
-    if isinstance(value, str) and "{{" in value:
-        return  # a Jinja template, rendered when the task runs
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return
-    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise PipelineDefinitionError(
-            f"{where}: expected {expected.__name__}, got {type(value).__name__} {value!r}"
-        )
+    if not isinstance(value, Message) and declared.type in _PRIMITIVES:  # others: the executor reads them
+        check_value(value, declared.type, where)
 
 
 class ExecutorClassSpec:
@@ -229,10 +220,7 @@ class _ClassExecutor:
             if value is not None
         }
         self.executor_class(context).Do(input_dict, output_dict, exec_properties)
-        for artifacts in output_dict.values():
-            for artifact in artifacts:
-                if isinstance(artifact, ValueArtifact) and artifact.has_value:
-                    artifact.write()
+        write_values(a for artifacts in output_dict.values() for a in artifacts)
 
 
 def _source_of_module(cls: type) -> Any:

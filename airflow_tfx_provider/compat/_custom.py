@@ -17,6 +17,25 @@ from typing import Any
 
 from airflow_tfx_provider.compat._pipeline import SpecNode
 from airflow_tfx_provider.components.spec import ComponentSpec
+from airflow_tfx_provider.exceptions import PipelineDefinitionError
+
+
+def check_value(value: Any, expected: Any, where: str) -> None:
+    """A parameter value given in a pipeline file against a Python type, at parse time.
+
+    Ints pass as floats, bools never pass as ints; ``None``, Jinja templates (rendered when the
+    task runs) and types that are not plain classes are left to the executor.
+    """
+    if value is None or not isinstance(expected, type):
+        return
+    if isinstance(value, str) and "{{" in value:
+        return
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return
+    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        raise PipelineDefinitionError(
+            f"{where}: expected {expected.__name__}, got {type(value).__name__} {value!r}"
+        )
 
 
 def code_version(*objects: Any) -> str:

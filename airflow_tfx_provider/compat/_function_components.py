@@ -23,8 +23,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeVar
 
-from airflow_tfx_provider.compat._artifacts import Artifact, ValueArtifact, as_artifact
-from airflow_tfx_provider.compat._custom import CustomComponentNode, code_version
+from airflow_tfx_provider.compat._artifacts import Artifact, ValueArtifact, as_artifact, write_values
+from airflow_tfx_provider.compat._custom import CustomComponentNode, check_value, code_version
 from airflow_tfx_provider.compat._pipeline import type_name
 from airflow_tfx_provider.components.spec import (
     REQUIRED,
@@ -156,22 +156,11 @@ def _argument(name: str, param: inspect.Parameter, annotation: Any, where: str) 
     )
 
 
-def _check_value(value: Any, expected: Any, where: str) -> None:
+def _check_parameter(value: Any, expected: Any, where: str) -> None:
     """A parameter value against its ``Parameter[T]`` type (primitives, dict, list, Optional)."""
     expected, _ = _unwrap_optional(expected)
-    base = typing.get_origin(expected) or expected
-    if value is None or base is Any or not isinstance(base, type):
-        return
-    if base is float and isinstance(value, int) and not isinstance(value, bool):
-        return
-    if isinstance(value, bool) and base is int:
-        raise PipelineDefinitionError(f"{where}: expected int, got bool {value!r}")
-    if isinstance(value, str) and "{{" in value:
-        return  # a Jinja template, rendered when the task runs
-    if not isinstance(value, base):
-        raise PipelineDefinitionError(
-            f"{where}: expected {base.__name__}, got {type(value).__name__} {value!r}"
-        )
+    if expected is not Any:
+        check_value(value, typing.get_origin(expected) or expected, where)
 
 
 @dataclass(frozen=True)
@@ -250,7 +239,9 @@ class FunctionInterface:
     def check_parameters(self, values: dict[str, Any]) -> None:
         for a in self.arguments:
             if a.role == "parameter" and a.name in values:
-                _check_value(values[a.name], a.python_type, f"@component {self.name}: parameter {a.name!r}")
+                _check_parameter(
+                    values[a.name], a.python_type, f"@component {self.name}: parameter {a.name!r}"
+                )
 
 
 class _FunctionExecutor:
@@ -284,9 +275,7 @@ class _FunctionExecutor:
                 kwargs[a.name] = make_pipeline(info)
         returned = self.function(**kwargs)
         self._store_returned(returned, outputs)
-        for artifact in produced:
-            if isinstance(artifact, ValueArtifact) and artifact.has_value:
-                artifact.write()
+        write_values(produced)
 
     def _store_returned(self, returned: Any, outputs: Outputs) -> None:
         name, expected = self.interface.name, self.interface.returned

@@ -70,7 +70,8 @@ def _detail(execution: Any) -> str:
     return ""
 
 
-def _run_contexts(gateway: MetadataGateway, pipeline: str) -> list[Any]:
+def run_contexts(gateway: MetadataGateway, pipeline: str) -> list[Any]:
+    """The ``pipeline_run`` contexts of ``pipeline``, oldest first."""
     runs = [
         c for c in gateway.raw.get_contexts_by_type(PIPELINE_RUN_CONTEXT) if c.name.startswith(f"{pipeline}.")
     ]
@@ -82,7 +83,7 @@ def runs(gateway: MetadataGateway, pipeline: str) -> list[RunSummary]:
     store = gateway.raw
     types = {t.id: t.name for t in store.get_execution_types()}
     summaries = []
-    for context in _run_contexts(gateway, pipeline):
+    for context in run_contexts(gateway, pipeline):
         components = []
         model_id: int | None = None
         verdict = ""
@@ -136,7 +137,7 @@ def artifacts(
 ) -> list[ArtifactRow]:
     """Artifacts produced by ``pipeline`` (optionally in one run, of one type), oldest first."""
     store = gateway.raw
-    contexts = _run_contexts(gateway, pipeline)
+    contexts = run_contexts(gateway, pipeline)
     if run_id is not None:
         contexts = [c for c in contexts if c.name == f"{pipeline}.{run_id}"]
         if not contexts:

@@ -11,7 +11,8 @@ import sys
 from dataclasses import dataclass
 
 from airflow_tfx_provider.metadata.config import MetadataConfig
-from airflow_tfx_provider.metadata.store import PIPELINE_RUN_CONTEXT, MetadataGateway, execution_state_name
+from airflow_tfx_provider.metadata.history import run_contexts
+from airflow_tfx_provider.metadata.store import MetadataGateway, execution_state_name
 
 
 @dataclass(frozen=True)
@@ -27,12 +28,12 @@ def run_outcomes(
 ) -> tuple[str, list[TaskOutcome]]:
     """The run's id and one outcome per execution recorded under its pipeline_run context."""
     store = gateway.raw
-    runs = [c for c in store.get_contexts_by_type(PIPELINE_RUN_CONTEXT) if c.name.startswith(f"{pipeline}.")]
+    runs = run_contexts(gateway, pipeline)
     if run_id is not None:
         runs = [c for c in runs if c.name == f"{pipeline}.{run_id}"]
     if not runs:
         raise LookupError(f"no run of pipeline {pipeline!r} in {gateway.config.describe()}")
-    run = max(runs, key=lambda c: (c.create_time_since_epoch, c.id))
+    run = runs[-1]  # the newest
     types = {t.id: t.name for t in store.get_execution_types()}
     outcomes = []
     for execution in sorted(store.get_executions_by_context(run.id), key=lambda e: e.id):
