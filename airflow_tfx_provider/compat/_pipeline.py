@@ -74,6 +74,13 @@ class _ChannelFuture:
 class _ArtifactFuture:
     channel: OutputChannel
 
+    @property
+    def value(self) -> Any:
+        raise PipelineDefinitionError(
+            f"{self.channel}.future()[0].value: a parameter taken from another component's output at run "
+            "time is not supported here; pass the value itself (for ExampleGen's range_config, a RangeConfig)"
+        )
+
     def custom_property(self, name: str) -> _PropertyFuture:
         return _PropertyFuture(self.channel, name)
 
@@ -333,7 +340,15 @@ class Resolver(BaseNode):
             )
         if strategy_class.provider_strategy is None:
             raise PipelineDefinitionError(f"Resolver: {strategy_class.tfx_name} is not supported yet")
-        if config:
+        self.range_config: dict[str, Any] | None = None
+        if strategy_class.provider_strategy == "span_range":
+            if not isinstance(config, Mapping) or set(config) != {"range_config"}:
+                raise PipelineDefinitionError(
+                    "Resolver: SpanRangeStrategy needs config={'range_config': RangeConfig(...)}, "
+                    f"got {config!r}"
+                )
+            self.range_config = as_plain(config["range_config"])
+        elif config:
             raise PipelineDefinitionError(
                 f"Resolver: config={config!r} is not supported with {strategy_class.tfx_name}"
             )
@@ -374,6 +389,8 @@ class Resolver(BaseNode):
                 sources[key] = ArtifactQuery(
                     _channel_type(value), getattr(value, "producer_component_id", None)
                 )
+        if self.range_config is not None:
+            sources["range_config"] = self.range_config
         return ResolverOperator(task_id=self.id, strategy=str(self.strategy.provider_strategy), **sources)
 
 

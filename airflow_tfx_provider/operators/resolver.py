@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from airflow.sdk import Context
@@ -10,7 +10,7 @@ from airflow.sdk import Context
 from airflow_tfx_provider.exceptions import PipelineDefinitionError
 from airflow_tfx_provider.operators.pipeline_task import PipelineTaskOperator
 from airflow_tfx_provider.operators.wiring import OutputRef
-from airflow_tfx_provider.runtime.artifact_query import STRATEGY_NAMES, ArtifactQuery
+from airflow_tfx_provider.runtime.artifact_query import STRATEGY_NAMES, ArtifactQuery, check_range_config
 
 
 class ResolverOperator(PipelineTaskOperator):
@@ -26,7 +26,12 @@ class ResolverOperator(PipelineTaskOperator):
       drift detection;
     - ``"latest_blessed_model"`` (TFX's LatestBlessedModelStrategy): the newest LIVE Model
       blessed by a ModelBlessing (``ArtifactQuery(type="Model", producer_task_id="trainer")``),
-      the Evaluator's baseline.
+      the Evaluator's baseline;
+    - ``"span_range"`` (TFX's SpanRangeStrategy): the artifacts of the spans ``range_config``
+      names, one per span (highest version), in span order: ``{"static_range":
+      {"start_span_number": 3, "end_span_number": 5}}`` or ``{"rolling_range": {"num_spans": 3}}``
+      (the 3 newest spans; also ``start_span_number``, ``skip_num_recent_spans``). Transform
+      analyzes and transforms such a list of Examples together.
 
     Example: ``ResolverOperator(task_id="previous_statistics", strategy="previous_span",
     statistics=statistics_gen.outputs["statistics"])``.
@@ -38,6 +43,7 @@ class ResolverOperator(PipelineTaskOperator):
         self,
         *,
         strategy: str = "latest_artifact",
+        range_config: Mapping[str, Any] | None = None,
         task_id: str = "resolver",
         pipeline_root: str | None = None,
         metadata_conn_id: str | None = None,
@@ -63,11 +69,19 @@ class ResolverOperator(PipelineTaskOperator):
                 f"Resolver {task_id!r}: give at least one source, e.g. "
                 "model=ArtifactQuery(type='Model') or statistics=statistics_gen.outputs['statistics']"
             )
+        where = f"Resolver {task_id!r}"
+        if (strategy == "span_range") != (range_config is not None):
+            raise PipelineDefinitionError(
+                f"{where}: range_config goes with (and only with) strategy='span_range'"
+            )
+        if range_config is not None:
+            check_range_config(range_config, where=where)
         if strategy == "previous_span" and not all(isinstance(s, OutputRef) for s in sources.values()):
             raise PipelineDefinitionError(
                 f"Resolver {task_id!r}: previous_span needs upstream outputs (task.outputs[...]) as sources"
             )
         self.strategy = strategy
+        self.range_config = dict(range_config) if range_config is not None else None
         self.queries = {
             k: ArtifactQuery(v.type_name, v.task_id) if isinstance(v, OutputRef) else v
             for k, v in sources.items()
@@ -88,5 +102,6 @@ class ResolverOperator(PipelineTaskOperator):
             strategy=self.strategy,
             queries=self.queries,
             current_inputs=self.pull_inputs(context),
+            config={"range_config": self.range_config} if self.range_config else None,
         )
         return self.push_outputs(context, outputs)

@@ -15,7 +15,8 @@ class TransformOperator(ComponentOperator):
 
     .. Generated from the spec by ``make docs`` (``Transform``); edit the spec, not this block.
 
-    :param examples: the raw examples to analyze and transform (input ``Examples``, required).
+    :param examples: the raw examples to analyze and transform; several (a span range) are read together
+        (input ``Examples``, required).
     :param schema: schema of the raw examples (decodes them) (input ``Schema``, required).
     :param analyzer_cache: ``updated_analyzer_cache`` of an earlier run: splits whose analysis it covers
         are not re-read (input ``TransformCache``, optional).

@@ -21,11 +21,18 @@ from airflow_tfx_provider.types import ArtifactRef
 log = logging.getLogger(__name__)
 
 
-Strategy = Callable[[MetadataGateway, RunSettings, "ArtifactQuery", Sequence[ArtifactRef]], list[ArtifactRef]]
+#: (store, settings, what to look for, the current artifacts of that key, the strategy's config)
+Strategy = Callable[
+    [MetadataGateway, RunSettings, ArtifactQuery, Sequence[ArtifactRef], Mapping[str, Any]], list[ArtifactRef]
+]
 
 
 def latest_artifact(
-    gateway: MetadataGateway, settings: RunSettings, query: ArtifactQuery, current: Sequence[ArtifactRef]
+    gateway: MetadataGateway,
+    settings: RunSettings,
+    query: ArtifactQuery,
+    current: Sequence[ArtifactRef],
+    config: Mapping[str, Any],
 ) -> list[ArtifactRef]:
     """The newest LIVE artifact matching the query (TFX's LatestArtifactStrategy)."""
     return gateway.latest_artifacts(
@@ -34,7 +41,11 @@ def latest_artifact(
 
 
 def previous_span(
-    gateway: MetadataGateway, settings: RunSettings, query: ArtifactQuery, current: Sequence[ArtifactRef]
+    gateway: MetadataGateway,
+    settings: RunSettings,
+    query: ArtifactQuery,
+    current: Sequence[ArtifactRef],
+    config: Mapping[str, Any],
 ) -> list[ArtifactRef]:
     """The LIVE artifact from the same producer with the largest span below the current one.
 
@@ -60,7 +71,11 @@ def previous_span(
 
 
 def latest_blessed_model(
-    gateway: MetadataGateway, settings: RunSettings, query: ArtifactQuery, current: Sequence[ArtifactRef]
+    gateway: MetadataGateway,
+    settings: RunSettings,
+    query: ArtifactQuery,
+    current: Sequence[ArtifactRef],
+    config: Mapping[str, Any],
 ) -> list[ArtifactRef]:
     """The Evaluator's baseline (TFX's LatestBlessedModelStrategy, made backfill-safe).
 
@@ -107,6 +122,41 @@ def latest_blessed_model(
     return []
 
 
+def span_range(
+    gateway: MetadataGateway,
+    settings: RunSettings,
+    query: ArtifactQuery,
+    current: Sequence[ArtifactRef],
+    config: Mapping[str, Any],
+) -> list[ArtifactRef]:
+    """LIVE artifacts of the spans ``config["range_config"]`` names, one per span (the highest
+    ``version``, then the newest), in span order (TFX's SpanRangeStrategy). See
+    ``artifact_query.check_range_config`` for the two kinds of range."""
+    range_config = config.get("range_config")
+    if not range_config:
+        raise InputResolutionError("the span_range strategy needs a range_config")
+    found = gateway.latest_artifacts(
+        query.type,
+        pipeline_name=settings.run.pipeline_name,
+        producer_node_id=query.producer_task_id,
+        limit=100_000,
+        where=lambda r: r.properties.get("span") is not None,
+    )  # newest first, so max() keeps the newest among equal (span, version)
+    per_span: dict[int, list[ArtifactRef]] = {}
+    for ref in found:
+        per_span.setdefault(int(ref.properties["span"]), []).append(ref)
+    spans = sorted(per_span)
+    if "static_range" in range_config:
+        static = range_config["static_range"]
+        spans = [s for s in spans if static["start_span_number"] <= s <= static["end_span_number"]]
+    else:
+        rolling = range_config["rolling_range"]
+        newest_first = [s for s in reversed(spans) if s >= int(rolling.get("start_span_number") or 0)]
+        skip = int(rolling.get("skip_num_recent_spans") or 0)
+        spans = sorted(newest_first[skip : skip + int(rolling["num_spans"])])
+    return [max(per_span[s], key=lambda r: int(r.properties.get("version") or 0)) for s in spans]
+
+
 def _produced_by(gateway: MetadataGateway, settings: RunSettings, ref: ArtifactRef, task_id: str) -> bool:
     return any(
         r.mlmd_id == ref.mlmd_id
@@ -120,6 +170,7 @@ STRATEGIES: dict[str, Strategy] = {
     "latest_artifact": latest_artifact,
     "previous_span": previous_span,
     "latest_blessed_model": latest_blessed_model,
+    "span_range": span_range,
 }
 assert set(STRATEGIES) == set(STRATEGY_NAMES), "artifact_query.STRATEGY_NAMES must name every strategy"
 
@@ -130,6 +181,7 @@ def resolve(
     strategy: str,
     queries: Mapping[str, ArtifactQuery],
     current_inputs: Mapping[str, Sequence[Any]],
+    config: Mapping[str, Any] | None = None,
 ) -> dict[str, list[ArtifactRef]]:
     """Pick artifacts from MLMD for each query key; record a Resolver execution.
 
@@ -151,7 +203,7 @@ def resolve(
     }
     outputs: dict[str, list[ArtifactRef]] = {}
     for key, query in queries.items():
-        outputs[key] = STRATEGIES[strategy](gateway, settings, query, current.get(key, []))
+        outputs[key] = STRATEGIES[strategy](gateway, settings, query, current.get(key, []), config or {})
         if outputs[key]:
             for ref in outputs[key]:
                 log.info("resolved %s: %s #%s at %s %s", key, ref.type, ref.mlmd_id, ref.uri, ref.properties)

@@ -43,3 +43,11 @@ def run_dag(dag: Any, logical_date: dt.datetime | None) -> dict[str, str]:
 
 def utc(year: int, month: int, day: int) -> dt.datetime:
     return dt.datetime(year, month, day, tzinfo=dt.UTC)
+
+
+def taxi_sample(folder: Path, lines: int) -> Path:
+    """``folder/data.csv``: the first ``lines`` lines (header included) of the shipped taxi CSV."""
+    folder.mkdir(parents=True, exist_ok=True)
+    head = (TEST_DAGS.parents[1] / "dags" / "data" / "taxi" / "data.csv").read_text().splitlines()[:lines]
+    (folder / "data.csv").write_text("\n".join(head) + "\n")
+    return folder

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import warnings
+from pathlib import Path
 
 import pytest
 from ml_metadata.proto import metadata_store_pb2 as pb
@@ -18,7 +19,7 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 from airflow_tfx_provider.metadata.config import MetadataConfig
 from airflow_tfx_provider.metadata.store import MetadataGateway
 from tests.conftest import REPO
-from tests.harness.dag_runs import install_dag, load_dag, run_dag, utc
+from tests.harness.dag_runs import install_dag, load_dag, run_dag, taxi_sample, utc
 
 pytestmark = pytest.mark.integration
 
@@ -30,10 +31,7 @@ from preprocessing import preprocessing_fn  # noqa: F401
 
 
 def test_a_tfx_api_pipeline_runs_blesses_pushes_and_caches(airflow_db, dags_folder, tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    lines = (REPO / "dags" / "data" / "taxi" / "data.csv").read_text().splitlines()[:2001]
-    (data / "data.csv").write_text("\n".join(lines) + "\n")
+    data = taxi_sample(tmp_path / "data", 2001)
     module_dir = tmp_path / "module"
     shutil.copytree(REPO / "dags" / "taxi_module", module_dir)
     (module_dir / "taxi_utils.py").write_text(MODULE_FILE)
@@ -75,3 +73,38 @@ def test_a_tfx_api_pipeline_runs_blesses_pushes_and_caches(airflow_db, dags_fold
         "pusher",
     }
     assert len([p for p in (tmp_path / "serving").iterdir() if p.name.isdigit()]) == 1  # not pushed twice
+
+
+def test_a_span_range_resolver_feeds_transform_a_rolling_window_of_spans(airflow_db, dags_folder, tmp_path):
+    """TFX's SpanRangeStrategy: each day adds a span; Transform reads the newest two together."""
+    import json
+
+    data = taxi_sample(tmp_path / "data", 301)
+    store = tmp_path / "metadata.db"
+    path = install_dag(
+        dags_folder, "span_range_pipeline", "span_range", data_root=str(data),
+        pipeline_root=str(tmp_path / "root"), metadata_path=str(store),
+        module_file=str(REPO / "dags" / "taxi_module" / "preprocessing.py"), num_spans=2,
+    )  # fmt: skip
+    dag = load_dag(path, "span_range")
+    for day in (1, 2, 3):
+        states = run_dag(dag, utc(2024, 1, day))
+        assert set(states.values()) == {"success"}, (day, states)
+    mlmd = MetadataGateway.connect(MetadataConfig(path=str(store))).raw
+    examples = mlmd.get_artifacts_by_type("Examples")
+    raw_spans = sorted(a.properties["span"].int_value for a in examples if "/example_gen/" in a.uri)
+    assert len(raw_spans) == 3 and raw_spans == list(range(raw_spans[0], raw_spans[0] + 3))
+    transformed = [a for a in examples if "/transform/" in a.uri]
+    windows = [
+        json.loads(a.custom_properties["spans"].string_value)
+        for a in transformed
+        if "spans" in a.custom_properties
+    ]
+    assert windows == [raw_spans[:2], raw_spans[1:]]  # day 1 saw one span; days 2 and 3 two each
+    import tensorflow as tf
+
+    newest = max(transformed, key=lambda a: a.id)
+    assert json.loads(newest.custom_properties["spans"].string_value) == raw_spans[1:]
+    files = [str(f) for f in (Path(newest.uri) / "Split-train").iterdir()]
+    rows = sum(1 for _ in tf.data.TFRecordDataset(files, compression_type="GZIP"))
+    assert 2 * 150 < rows < 2 * 250  # two spans' train rows (300 rows each, split about 2:1)

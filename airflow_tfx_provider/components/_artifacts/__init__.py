@@ -39,7 +39,10 @@ def single(artifacts: ArtifactMap, key: str) -> ArtifactRef:
     """The one artifact under ``key`` (an input or an output); an error names the key otherwise."""
     refs = list(artifacts.get(key) or [])
     if len(refs) != 1:
-        raise ExecutorError(f"{key!r} must hold exactly one artifact, got {len(refs)}")
+        several = " (of the components, only Transform reads several Examples, e.g. a span range)"
+        raise ExecutorError(
+            f"{key!r} must hold exactly one artifact, got {len(refs)}{several if refs else ''}"
+        )
     return refs[0]
 
 

@@ -30,14 +30,16 @@ The module file and the sibling modules it imports are pickled by value
 worker processes (``--direct_running_mode=multi_processing``, remote runners) cannot import a
 module file.
 
-Inputs: ``examples`` (Examples), ``schema`` (Schema: the raw data's schema),
+Inputs: ``examples`` (Examples: one artifact, or several, e.g. a span range from a ``span_range``
+Resolver, analyzed and transformed together), ``schema`` (Schema: the raw data's schema),
 ``analyzer_cache`` (TransformCache, optional: the ``updated_analyzer_cache`` of an earlier run).
 
 Outputs (TFX's keys; all but ``transform_graph`` may stay empty, and then are not published):
 
 - ``transform_graph`` (TransformGraph): ``transform_fn/``, ``transformed_metadata/``, ``metadata/``;
 - ``transformed_examples`` (Examples): per transform split; properties ``span``, ``version``
-  copied from the input and ``split_names`` = the transform splits. Empty when
+  copied from the input (of the newest span when there are several, whose spans are listed in
+  the custom property ``spans``) and ``split_names`` = the transform splits. Empty when
   ``materialize=False``;
 - ``updated_analyzer_cache`` (TransformCache): the analyzer cache for the analyzed splits
   (the entries of the input cache for these splits plus the new ones). Empty when
@@ -108,7 +110,10 @@ TransformSpec = ComponentSpec(
     default_id="transform",
     doc="Analyzes and transforms examples with a preprocessing_fn (TFX's Transform, on tf.Transform).",
     inputs={
-        "examples": InputSpec(EXAMPLES, doc="the raw examples to analyze and transform"),
+        "examples": InputSpec(
+            EXAMPLES,
+            doc="the raw examples to analyze and transform; several (a span range) are read together",
+        ),
         "schema": InputSpec(SCHEMA, doc="schema of the raw examples (decodes them)"),
         "analyzer_cache": InputSpec(
             TRANSFORM_CACHE,

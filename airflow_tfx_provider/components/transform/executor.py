@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import logging
 import os
 import sys
@@ -70,10 +71,13 @@ DEFAULT_ANALYZE_SPLITS: tuple[str, ...] = ("train",)
 
 
 def resolve_splits(
-    examples: ArtifactRef, splits_config: Mapping[str, Any] | None
+    examples: Sequence[ArtifactRef], splits_config: Mapping[str, Any] | None
 ) -> tuple[list[str], list[str]]:
-    """(analyze splits, transform splits) for ``examples``; ``InvalidInputDataError`` on unknown names."""
-    available = examples.split_names
+    """(analyze splits, transform splits) for ``examples``; ``InvalidInputDataError`` on unknown names.
+
+    With several Examples artifacts (a span range), a split is there when every artifact has it.
+    """
+    available = [s for s in examples[0].split_names if all(s in e.split_names for e in examples[1:])]
     if splits_config is None:
         analyze = list(DEFAULT_ANALYZE_SPLITS)
         transform = list(available)
@@ -85,10 +89,12 @@ def resolve_splits(
         where = "splits_config"
     unknown = [s for s in dict.fromkeys([*analyze, *transform]) if s not in available]
     if unknown:
-        raise InvalidInputDataError(
-            f"{_NAME}: {where} names split(s) {unknown} that examples artifact {examples.mlmd_id} "
-            f"({examples.uri}) does not have; it has {available}"
+        lacking = "; ".join(
+            f"examples artifact {e.mlmd_id} ({e.uri}) does not have; it has {e.split_names}"
+            for e in examples
+            if not set(unknown) <= set(e.split_names)
         )
+        raise InvalidInputDataError(f"{_NAME}: {where} names split(s) {unknown} that {lacking}")
     return analyze, transform
 
 
@@ -254,7 +260,7 @@ class _Plan:
 class _Job:
     """The artifacts, schema and user function one Transform pipeline works with."""
 
-    examples: ArtifactRef
+    examples: Sequence[ArtifactRef]  # one, or several (a span range) read together
     graph_out: ArtifactRef
     examples_out: ArtifactRef | None
     stats_outputs: Mapping[str, ArtifactRef]
@@ -274,7 +280,7 @@ class _Job:
 def _make_plan(
     params: dict[str, Any],
     outputs: Outputs,
-    examples: ArtifactRef,
+    examples: Sequence[ArtifactRef],
     cache_in: ArtifactRef | None,
     examples_out: ArtifactRef | None,
 ) -> _Plan:
@@ -314,13 +320,18 @@ def _statistics_outputs(outputs: Outputs, statistics: bool) -> dict[str, Artifac
     return stats_outputs
 
 
-def _tfxio_factory(examples: ArtifactRef, plan: _Plan, raw_schema: schema_pb2.Schema) -> Callable[[str], Any]:
-    """A function making the TFXIO of a split; checks every split the plan reads has files."""
-    patterns: dict[str, str] = {}
+def _tfxio_factory(
+    examples: Sequence[ArtifactRef], plan: _Plan, raw_schema: schema_pb2.Schema
+) -> Callable[[str], Any]:
+    """A function making the TFXIO of a split (of every examples artifact together); checks
+    every split the plan reads has files."""
+    patterns: dict[str, list[str]] = {}
     for split in dict.fromkeys([*plan.analyze, *plan.transform]):
-        files = example_io.split_files(examples, split)  # fails early, naming the folder, if empty
-        patterns[split] = example_io.split_file_pattern(examples, split)
-        log.info("split %r: %d file(s) matching %s", split, len(files), patterns[split])
+        patterns[split] = []
+        for artifact in examples:
+            files = example_io.split_files(artifact, split)  # fails early, naming the folder, if empty
+            patterns[split].append(example_io.split_file_pattern(artifact, split))
+            log.info("split %r: %d file(s) matching %s", split, len(files), patterns[split][-1])
 
     def make_tfxio(split: str) -> Any:
         return tfxio.TFExampleRecord(
@@ -372,7 +383,9 @@ def run(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: Executio
     """Executor: analyze, write the transform graph and (optionally) materialize the transformed splits."""
     validate_parameters(params)
 
-    examples = single(inputs, "examples")
+    examples = list(inputs.get("examples") or [])
+    if not examples:
+        raise ExecutorError(f"{_NAME}: 'examples' holds no artifact")
     schema_ref = single(inputs, "schema")
     cache_in = optional(inputs, "analyzer_cache")
     graph_out = single(outputs, "transform_graph")
@@ -393,9 +406,8 @@ def run(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: Executio
     )
 
     log.info(
-        "Transform of examples artifact %s (%s) with schema %s: analyzing split(s) %s, transforming %s%s",
-        examples.mlmd_id,
-        examples.uri,
+        "Transform of examples artifact(s) %s with schema %s: analyzing split(s) %s, transforming %s%s",
+        ", ".join(f"{e.mlmd_id} (span {e.properties.get('span')}, {e.uri})" for e in examples),
         schema_ref.uri,
         plan.analyze,
         plan.transform if plan.materialize else "none (materialize=False)",
@@ -444,9 +456,9 @@ def _publish_statistics(plan: _Plan, job: _Job) -> None:
         job.stats_outputs["pre_transform_stats"],
         job.stats_outputs["post_transform_stats"],
     )
-    copy_span(job.examples, pre_stats)
+    copy_span(_newest(job.examples), pre_stats)
     pre_stats.split_names = plan.analyze
-    copy_span(job.examples, post_stats)
+    copy_span(_newest(job.examples), post_stats)
     post_stats.split_names = plan.transform
     log.info(
         "wrote pre-transform statistics of %s to %s and post-transform statistics of %s to %s",
@@ -457,14 +469,23 @@ def _publish_statistics(plan: _Plan, job: _Job) -> None:
     )
 
 
+def _newest(examples: Sequence[ArtifactRef]) -> ArtifactRef:
+    """The artifact of the largest span (the last one without spans)."""
+    return max(enumerate(examples), key=lambda e: (int(e[1].properties.get("span", -1)), e[0]))[1]
+
+
 def _publish_transformed_examples(
-    plan: _Plan, examples: ArtifactRef, examples_out: ArtifactRef | None
+    plan: _Plan, examples: Sequence[ArtifactRef], examples_out: ArtifactRef | None
 ) -> None:
-    """Give ``transformed_examples`` the input's span, version and the transformed splits."""
+    """Give ``transformed_examples`` the transformed splits and the span and version of the input
+    (of the newest span, when several spans were transformed together; they are listed in ``spans``)."""
     if plan.materialize and examples_out is not None:
+        newest = _newest(examples)
         for key in ("span", "version"):
-            if key in examples.properties:
-                examples_out.properties[key] = examples.properties[key]
+            if key in newest.properties:
+                examples_out.properties[key] = newest.properties[key]
+        if len(examples) > 1:
+            examples_out.properties["spans"] = json.dumps([e.properties.get("span") for e in examples])
         examples_out.split_names = plan.transform
     else:
         log.info("materialize=False: transformed_examples is left empty (not published)")

@@ -19,7 +19,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import apache_beam as beam
@@ -68,16 +68,17 @@ def transformed_examples_prefix(transformed_examples: ArtifactRef, split: str) -
     return os.path.join(transformed_examples.split_uri(split), TRANSFORMED_EXAMPLES_PREFIX)
 
 
-def dataset_key_name(examples: ArtifactRef, split: str) -> str:
-    """The analyzer-cache key of one split of an Examples artifact.
+def dataset_key_name(examples: Sequence[ArtifactRef], split: str) -> str:
+    """The analyzer-cache key of one split of the Examples artifact(s) analyzed together.
 
     Examples artifacts are immutable once published, so the split's folder identifies its
-    content: a later run analyzing the same split (e.g. a rolling window of spans) finds
-    its cache entries under the same key, and new data never hits stale entries.
+    content: a later run analyzing the same split finds its cache entries under the same key,
+    and new data never hits stale entries. Several artifacts (a span range read together) key
+    on all their folders: another set of spans is another dataset.
     """
-    folder = examples.split_uri(split).rstrip("/")
-    digest = hashlib.sha256(folder.encode("utf-8")).hexdigest()[:24]
-    tail = _KEY_UNSAFE.sub("_", "-".join(folder.split("/")[-3:]))[-80:]
+    folders = [e.split_uri(split).rstrip("/") for e in examples]
+    digest = hashlib.sha256("\n".join(folders).encode("utf-8")).hexdigest()[:24]
+    tail = _KEY_UNSAFE.sub("_", "-".join(folders[-1].split("/")[-3:]))[-80:]
     return f"{tail}-{digest}"
 
 

@@ -93,10 +93,14 @@ def test_what_is_not_supported_fails_at_parse_time_naming_it():
         PipelineDefinitionError, match=r"CsvExampleGen: \['custom_executor_spec'\] not supported"
     ):
         tfx.components.CsvExampleGen(input_base="/d", custom_executor_spec=object())
-    with pytest.raises(PipelineDefinitionError, match="SpanRangeStrategy is not supported yet"):
+    with pytest.raises(PipelineDefinitionError, match="SpanRangeStrategy needs config="):
         tfx.dsl.Resolver(
             strategy_class=tfx.dsl.experimental.SpanRangeStrategy, examples=tfx.dsl.Channel(type="Examples")
         )
+    with pytest.raises(
+        PipelineDefinitionError, match=r"outputs\['examples'\].future\(\)\[0\].value: a parameter"
+    ):
+        _ = tfx.components.CsvExampleGen(input_base="/d").outputs["examples"].future()[0].value
     with pytest.raises(PipelineDefinitionError, match=r"TrainArgs has no field\(s\) \['num_stepz'\]"):
         tfx.proto.TrainArgs(num_stepz=3)
     with pytest.raises(PipelineDefinitionError, match="has no output 'exmaples'"):
@@ -145,3 +149,48 @@ def test_cond_on_a_blessing_gates_the_pusher_through_its_blessing_input():
             tfx.components.StatisticsGen(examples=trainer_like.outputs["examples"])
     with pytest.raises(PipelineDefinitionError, match="is not supported: here a Cond gates on a blessing"):
         tfx.dsl.Cond(evaluator.outputs["blessing"].future()[0].custom_property("blessed") == 0)
+
+
+def test_a_span_range_resolver_renders_with_its_range_config(dags_folder, tmp_path):
+    from airflow_tfx_provider.compat.orchestration.airflow.airflow_dag_runner import (
+        AirflowDagRunner,
+        AirflowPipelineConfig,
+    )
+
+    example_gen = tfx.components.CsvExampleGen(input_base=str(tmp_path))
+    spans = tfx.dsl.Resolver(
+        strategy_class=tfx.dsl.experimental.SpanRangeStrategy,
+        config={"range_config": tfx.proto.RangeConfig(rolling_range=tfx.proto.RollingRange(num_spans=2))},
+        examples=tfx.dsl.Channel(
+            type=tfx.types.standard_artifacts.Examples, producer_component_id=example_gen.id
+        ),
+    ).with_id("span_resolver")
+    spans.add_upstream_node(example_gen)
+    pipeline = tfx.dsl.Pipeline(
+        pipeline_name="spans", pipeline_root=str(tmp_path), components=[example_gen, spans]
+    )
+    dag = AirflowDagRunner(AirflowPipelineConfig({"schedule": None})).run(pipeline)
+    resolver = dag.get_task("span_resolver")
+    assert resolver.strategy == "span_range"
+    assert resolver.range_config == {"rolling_range": {"num_spans": 2}}
+    assert resolver.queries["examples"].producer_task_id == "example_gen"
+    assert resolver.upstream_task_ids == {"example_gen"}  # add_upstream_node
+
+
+@pytest.mark.parametrize(
+    ("range_config", "message"),
+    [
+        ({"rolling_range": {"num_spans": 0}}, "num_spans must be at least 1"),
+        ({"static_range": {"start_span_number": 5, "end_span_number": 2}}, "starts after it ends"),
+        ({"static_range": {"start_span_number": 1}}, "static_range needs end_span_number"),
+        ({"rolling_range": {"num_spans": 2}, "static_range": {}}, "exactly one of"),
+        ({"rolling_range": {"num_spans": "2"}}, "must be a non-negative int"),
+    ],
+)
+def test_a_bad_range_config_fails_at_parse_time(range_config, message):
+    from airflow_tfx_provider.operators import ArtifactQuery, ResolverOperator
+
+    with pytest.raises(PipelineDefinitionError, match=message):
+        ResolverOperator(
+            task_id="r", strategy="span_range", range_config=range_config, examples=ArtifactQuery("Examples")
+        )

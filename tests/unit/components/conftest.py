@@ -86,7 +86,7 @@ def write_examples() -> WriteExamples:
 def _run_component(
     spec: ComponentSpec,
     root: Path,
-    inputs: Mapping[str, ArtifactRef | None] | None = None,
+    inputs: Mapping[str, ArtifactRef | list[ArtifactRef] | None] | None = None,
     **params: Any,
 ) -> dict[str, ArtifactRef]:
     resolved = spec.resolve_parameters(params, where=f"test {spec.name}")
@@ -97,14 +97,18 @@ def _run_component(
     for key, out in spec.outputs.items():
         (run_dir / key).mkdir(parents=True)
         outputs[key] = [ArtifactRef(type=out.type.name, uri=str(run_dir / key), mlmd_id=next(_ids))]
-    given = {key: [ref] for key, ref in (inputs or {}).items() if ref is not None}
+    given = {
+        key: list(ref) if isinstance(ref, list) else [ref]
+        for key, ref in (inputs or {}).items()
+        if ref is not None
+    }
     spec.load_executor()(given, outputs, resolved, ExecutionInfo(component_id=spec.default_id))
     return {key: refs[0] for key, refs in outputs.items()}
 
 
 @pytest.fixture(scope="session")
 def run_component() -> RunComponent:
-    """``run_component(spec, root, {input: ref}, **params)`` -> {output key: ref}, like the launcher."""
+    """``run_component(spec, root, {input: ref or [refs]}, **params)`` -> {output key: ref}."""
     return _run_component
 
 

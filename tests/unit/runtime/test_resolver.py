@@ -184,3 +184,49 @@ def test_the_serving_model_comes_before_newer_blessed_ones(tmp_path):
     serving = _train_and_bless(tmp_path, "s1", "a", run_type="scheduled", push=True)
     _train_and_bless(tmp_path, "m1", "b", run_type="manual")  # blessed, but not pushed (yet)
     assert [m.mlmd_id for m in _baseline(tmp_path, "s2")] == [serving.mlmd_id]
+
+
+def _spans(root, made):
+    from tests.unit.runtime.toy_components import ToyVersionedGenSpec
+
+    ids = {}
+    for run, span, version in made:
+        out = launch(
+            ToyVersionedGenSpec, settings(root, "toy_gen", run), {}, {"span": span, "version": version}
+        )
+        ids[(span, version)] = out.outputs["examples"][0].mlmd_id
+    return ids
+
+
+def _span_range(root, range_config, run="resolve"):
+    resolved = resolve(
+        settings(root, "spans", run), strategy="span_range",
+        queries={"examples": ArtifactQuery("Examples", "toy_gen")}, current_inputs={},
+        config={"range_config": range_config},
+    )  # fmt: skip
+    return [(int(r.properties["span"]), r.mlmd_id) for r in resolved["examples"]]
+
+
+def test_span_range_static_takes_each_span_once_at_its_highest_version_in_span_order(tmp_path):
+    ids = _spans(tmp_path, [("a", 4, 0), ("b", 2, 0), ("c", 3, 1), ("d", 3, 0), ("e", 5, 0), ("f", 1, 0)])
+    static = {"static_range": {"start_span_number": 2, "end_span_number": 4}}
+    assert _span_range(tmp_path, static) == [(2, ids[(2, 0)]), (3, ids[(3, 1)]), (4, ids[(4, 0)])]
+    none = {"static_range": {"start_span_number": 8, "end_span_number": 9}}
+    assert _span_range(tmp_path, none, run="r2") == []
+
+
+def test_span_range_rolling_takes_the_newest_spans_after_skipping_and_above_a_floor(tmp_path):
+    ids = _spans(tmp_path, [(f"r{s}", s, 0) for s in (5, 1, 4, 2, 3)])
+    assert _span_range(tmp_path, {"rolling_range": {"num_spans": 2}}) == [(4, ids[(4, 0)]), (5, ids[(5, 0)])]
+    skipped = {"rolling_range": {"num_spans": 2, "skip_num_recent_spans": 1}}
+    assert _span_range(tmp_path, skipped, run="r2") == [(3, ids[(3, 0)]), (4, ids[(4, 0)])]
+    floor = {"rolling_range": {"num_spans": 9, "start_span_number": 3}}
+    assert [s for s, _ in _span_range(tmp_path, floor, run="r3")] == [3, 4, 5]
+
+
+def test_span_range_without_a_range_config_fails(tmp_path):
+    with pytest.raises(InputResolutionError, match="needs a range_config"):
+        resolve(
+            settings(tmp_path, "spans"), strategy="span_range",
+            queries={"examples": ArtifactQuery("Examples")}, current_inputs={},
+        )  # fmt: skip

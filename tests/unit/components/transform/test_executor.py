@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import glob
 import importlib.util
+import json
 import logging
 import math
 import os
@@ -41,6 +42,7 @@ from tests.conftest import REPO
 from tests.unit.components.transform.fixtures import (
     PREPROCESSING_MODULE,
     by_row,
+    raw_row,
     raw_splits,
     read_examples,
     split_records,
@@ -224,6 +226,32 @@ def test_values_match_hand_computed_analyzers(data: SimpleNamespace, first_run: 
             assert got["trips_scaled"] == pytest.approx([raw[row_id]["trips"] * CUSTOM_CONFIG["scale"]])
 
 
+def test_several_spans_are_analyzed_and_transformed_together(
+    data: SimpleNamespace, run_component: Any, write_examples: Any
+) -> None:
+    """A span range (TFX's SpanRangeStrategy) gives Transform several Examples artifacts: the
+    analyzers see every span's analyze split, and each transform split holds every span's rows."""
+    rows = [raw_row(i) for i in range(60, 120)]
+    later = write_examples(data.root / "examples-span8", {"train": rows[:40], "eval": rows[40:]}, span=8)
+    with captured_logs() as logs:
+        out = run_component(
+            TransformSpec, data.root / "spans", {"examples": [data.examples, later], "schema": data.schema},
+            module_file=data.module_file, custom_config=CUSTOM_CONFIG,
+        )  # fmt: skip
+    transformed = out["transformed_examples"]
+    assert transformed.properties["span"] == 8 and json.loads(str(transformed.properties["spans"])) == [7, 8]
+    fares = [r["fare"] for r in [*raw_splits()["train"], *rows[:40]]]
+    mean = sum(fares) / len(fares)
+    std = math.sqrt(sum((f - mean) ** 2 for f in fares) / len(fares))
+    raw = {r["row"]: r for r in [*raw_splits()["train"], *raw_splits()["eval"], *rows]}
+    for split, expected in (("train", 80), ("eval", 40)):
+        got = by_row(read_examples(split_records(transformed, split)))
+        assert len(got) == expected
+        for row_id, values in got.items():
+            assert values["fare_z"] == pytest.approx([(raw[row_id]["fare"] - mean) / std], rel=1e-5)
+    assert any("span 7" in m and "span 8" in m for m in logs)
+
+
 # --- (2) the transform graph reproduces the materialized values -----------------------------------
 def test_transform_graph_layout_and_tf_transform_output(
     data: SimpleNamespace, first_run: SimpleNamespace
@@ -285,7 +313,7 @@ def test_analyzer_cache_second_run_gives_the_same_transform_fn(
 
     cache = first_run.out["updated_analyzer_cache"]
     (key_dir,) = os.listdir(cache.uri)
-    assert key_dir == transform_io.dataset_key_name(data.examples, "train")
+    assert key_dir == transform_io.dataset_key_name([data.examples], "train")
     assert "MANIFEST" in os.listdir(os.path.join(cache.uri, key_dir))
     logs = "\n".join(cached_run.logs)
     assert "split(s) ['train'] fully served from it" in logs
@@ -475,15 +503,15 @@ def test_schema_that_cannot_decode_the_examples(
 
 
 def test_resolve_splits(data: SimpleNamespace) -> None:
-    assert resolve_splits(data.examples, None) == (["train"], ["train", "eval"])
-    assert resolve_splits(data.examples, {"analyze": ["train", "eval"]}) == (
+    assert resolve_splits([data.examples], None) == (["train"], ["train", "eval"])
+    assert resolve_splits([data.examples], {"analyze": ["train", "eval"]}) == (
         ["train", "eval"],
         ["train", "eval"],
     )
-    assert resolve_splits(data.examples, {"analyze": ["eval"], "transform": []}) == (["eval"], [])
+    assert resolve_splits([data.examples], {"analyze": ["eval"], "transform": []}) == (["eval"], [])
     with pytest.raises(InvalidInputDataError, match=r"default splits_config.*\['train'\]"):
         resolve_splits(
-            data.examples.__class__(type="Examples", uri="/x", properties={"split_names": '["a"]'}), None
+            [data.examples.__class__(type="Examples", uri="/x", properties={"split_names": '["a"]'})], None
         )
 
 
