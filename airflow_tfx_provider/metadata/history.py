@@ -162,28 +162,38 @@ def artifacts(
 
 
 @dataclass
+class LineageLink:
+    """An execution that links an artifact to the next level of its lineage tree."""
+
+    execution: str  # "<component_id> (<type>, execution N, run R)"
+    artifacts: list[LineageNode]
+
+
+@dataclass
 class LineageNode:
-    """An artifact in a lineage tree, with the execution that links it to the next level."""
+    """An artifact in a lineage tree, with the executions that made it (up) or used it (down)."""
 
     artifact_id: int
     type: str
     uri: str
     state: str
-    execution: str = ""  # "<component_id> (<type>, execution N, run R)" linking to ``children``
     direction: str = "up"
-    children: list[LineageNode] = field(default_factory=list)
+    links: list[LineageLink] = field(default_factory=list)
 
     def lines(self, depth: int = 0) -> Iterator[str]:
         yield f"{'  ' * depth}{self.type} #{self.artifact_id} [{self.state}] {self.uri}"
-        if self.execution:
-            yield f"{'  ' * (depth + 1)}{'<-' if self.direction == 'up' else '->'} {self.execution}"
-        for child in self.children:
-            yield from child.lines(depth + 2)
+        for link in self.links:
+            yield f"{'  ' * (depth + 1)}{'<-' if self.direction == 'up' else '->'} {link.execution}"
+            for artifact in link.artifacts:
+                yield from artifact.lines(depth + 2)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "artifact_id": self.artifact_id, "type": self.type, "uri": self.uri, "state": self.state,
-            "execution": self.execution, "children": [c.to_json() for c in self.children],
+            "links": [
+                {"execution": link.execution, "artifacts": [a.to_json() for a in link.artifacts]}
+                for link in self.links
+            ],
         }  # fmt: skip
 
 
@@ -210,7 +220,6 @@ def lineage(
             for e in store.get_executions_by_id(execution_ids)
             if e.last_known_state == pb.Execution.COMPLETE
         ]
-        links = []
         for execution in sorted(executions, key=lambda e: e.id):
             linked = sorted(
                 {e.artifact_id for e in store.get_events_by_execution_ids([execution.id]) if e.type == other}
@@ -220,10 +229,7 @@ def lineage(
                 f"{props['component_id'].string_value} ({exec_types.get(execution.type_id, '?')}, execution "
                 f"{execution.id}, run {props['run_id'].string_value})"
             )
-            links.append((label, [node(a, depth + 1, seen | {aid}) for a in linked]))
-        if links:
-            here.execution = "; ".join(label for label, _ in links)
-            here.children = [child for _, children in links for child in children]
+            here.links.append(LineageLink(label, [node(a, depth + 1, seen | {aid}) for a in linked]))
         return here
 
     return node(artifact_id, 0, frozenset())

@@ -22,6 +22,7 @@ from tests.conftest import REPO
 from tests.faults.conftest import make_settings
 from tests.faults.invariants import assert_consistent
 from tests.faults.tally import record
+from tests.harness.dag_runs import taxi_sample
 from tests.unit.runtime.toy_components import ToyGenSpec
 
 POINTS = ["before_executor", "during_executor", "after_rename", "after_commit"]
@@ -56,10 +57,7 @@ def test_a_kill_at_each_stage_leaves_nothing_the_next_run_does_not_clean(tmp_pat
 
 @pytest.mark.parametrize("delay", [0.5, 2.0, 4.0, 6.0])
 def test_a_kill_at_a_random_moment_of_a_real_example_gen(tmp_path, delay):
-    data = tmp_path / "data"
-    data.mkdir()
-    lines = (REPO / "dags" / "data" / "taxi" / "data.csv").read_text().splitlines()[:3000]
-    (data / "data.csv").write_text("\n".join(lines) + "\n")
+    data = taxi_sample(tmp_path / "data", 3000)
     root = tmp_path / "root"
     params = {"input_base": str(data)}
     killed = _killed(root, "example_gen", "run-1", "random", CSV, params, delay)

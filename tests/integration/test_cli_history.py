@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
-from tests.harness.dag_runs import install_dag, load_dag, run_dag, utc
+from tests.harness.dag_runs import install_dag, load_dag, run_dag, taxi_sample, utc
 
 pytestmark = pytest.mark.integration
 
@@ -26,10 +25,7 @@ AIRFLOW = Path(sys.executable).with_name("airflow")
 @pytest.fixture(scope="module")
 def store(airflow_db, dags_folder, tmp_path_factory) -> Path:
     workdir = tmp_path_factory.mktemp("history")
-    data = workdir / "data"
-    data.mkdir()
-    lines = (REPO / "dags" / "data" / "taxi" / "data.csv").read_text().splitlines()[:301]
-    (data / "data.csv").write_text("\n".join(lines) + "\n")
+    data = taxi_sample(workdir / "data", 301)
     path = install_dag(
         dags_folder, "custom_components_pipeline", "history_pipeline", data_root=str(data),
         pipeline_root=str(workdir / "root"), metadata_path=str(workdir / "metadata.db"), min_rows=1,
@@ -96,17 +92,17 @@ def test_lineage_up_and_down(store):
     up = _tfx("lineage", str(verdict), "--metadata-path", str(store), "-o", "json")
     assert up.returncode == 0, up.stderr[-2000:]
     tree = json.loads(up.stdout)
-    assert tree["execution"].startswith("check_summary")
-    assert sorted(c["type"] for c in tree["children"]) == ["Integer", "SplitSummaryReport"]
-    assert all(c["children"][0]["artifact_id"] == examples for c in tree["children"])
+    [made_by] = tree["links"]
+    assert made_by["execution"].startswith("check_summary")
+    assert sorted(a["type"] for a in made_by["artifacts"]) == ["Integer", "SplitSummaryReport"]
+    assert all(a["links"][0]["artifacts"][0]["artifact_id"] == examples for a in made_by["artifacts"])
 
     down = _tfx("lineage", str(examples), "--down", "--metadata-path", str(store))
     assert down.returncode == 0, down.stderr[-2000:]
-    assert (
-        "-> count_rows" in down.stdout
-        and "split_summary" in down.stdout
-        and "SplitSummaryReport" in down.stdout
-    )
+    assert "\n  -> count_rows" in down.stdout and "\n  -> split_summary" in down.stdout
+    lines = down.stdout.splitlines()
+    under = lines[next(i for i, line in enumerate(lines) if line.startswith("  -> split_summary")) + 1]
+    assert under.startswith("    SplitSummaryReport #")  # what split_summary made, one level down
 
 
 def test_the_store_must_be_named_once_and_exist(store, tmp_path):

@@ -14,19 +14,14 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 
 from airflow_tfx_provider.metadata.config import MetadataConfig
 from airflow_tfx_provider.metadata.store import MetadataGateway
-from tests.conftest import REPO
-from tests.harness.dag_runs import install_dag, load_dag, run_dag, utc
+from tests.harness.dag_runs import install_dag, load_dag, run_dag, taxi_sample, utc
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def data_root(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    lines = (REPO / "dags" / "data" / "taxi" / "data.csv").read_text().splitlines()[:301]
-    (data / "data.csv").write_text("\n".join(lines) + "\n")
-    return data
+    return taxi_sample(tmp_path / "data", 301)
 
 
 def _install(dags_folder, tmp_path, data_root, dag_id, min_rows=1):

@@ -19,7 +19,7 @@ from airflow_tfx_provider.metadata.report import run_outcomes
 from airflow_tfx_provider.metadata.store import MetadataGateway
 from tests.conftest import REPO
 from tests.harness.airflow_stack import PRELOAD, AirflowStack
-from tests.harness.dag_runs import install_dag
+from tests.harness.dag_runs import install_dag, taxi_sample
 
 pytestmark = pytest.mark.integration
 
@@ -39,10 +39,7 @@ def _outcomes(root: Path) -> list[tuple[str, str]]:
 
 
 def test_pipeline_runs_and_caches_under_the_scheduler(tmp_path):
-    data = tmp_path / "data"
-    data.mkdir()
-    lines = (REPO / "dags" / "data" / "taxi" / "data.csv").read_text().splitlines()[:400]
-    (data / "data.csv").write_text("\n".join(lines) + "\n")
+    data = taxi_sample(tmp_path / "data", 400)
     dags = tmp_path / "dags"
     dags.mkdir()
     root = tmp_path / "pipeline"
