@@ -57,6 +57,10 @@ class MigratedExample:
     originals: dict[str, str]  # file name -> text before the migration
     migrate: subprocess.CompletedProcess[str]
 
+    def dag_settings(self, dag_id: str, workdir: Path) -> dict[str, object]:
+        """Settings for ``tests/dags/tfx_example_pipeline.py`` running this example."""
+        raise NotImplementedError
+
 
 class TaxiExample(MigratedExample):
     """TFX's taxi example (``home/taxi``)."""

@@ -53,19 +53,25 @@ def _install(taxi_example, dags_folder, tmp_path, dag_id="tfx_taxi_example"):
     )
 
 
-def test_the_migrated_pipeline_parses_without_tensorflow(taxi_example, dags_folder, tmp_path):
-    path = _install(taxi_example, dags_folder, tmp_path, "tfx_taxi_parse")
-    probe = (
-        "import json, runpy, sys; runpy.run_path(sys.argv[1]); print(json.dumps(sorted(m for m in "
-        "sys.modules if m.split('.')[0] in ('tensorflow', 'tensorflow_model_analysis', 'apache_beam', "
-        "'ml_metadata'))))"
-    )
+PARSE_PROBE = (
+    "import json, runpy, sys; runpy.run_path(sys.argv[1]); print(json.dumps(sorted(m for m in "
+    "sys.modules if m.split('.')[0] in ('tensorflow', 'tensorflow_model_analysis', 'apache_beam', "
+    "'ml_metadata'))))"
+)
+
+
+def _heavy_modules_at_parse(path, home):
     result = subprocess.run(
-        [sys.executable, "-c", probe, str(path)], capture_output=True, text=True, cwd=REPO,
-        env={**os.environ, "HOME": str(taxi_example.home)}, timeout=300,
+        [sys.executable, "-c", PARSE_PROBE, str(path)], capture_output=True, text=True, cwd=REPO,
+        env={**os.environ, "HOME": str(home)}, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_migrated_pipeline_parses_without_tensorflow(taxi_example, dags_folder, tmp_path):
+    path = _install(taxi_example, dags_folder, tmp_path, "tfx_taxi_parse")
+    assert _heavy_modules_at_parse(path, taxi_example.home) == []
     dag = load_dag(path, "tfx_taxi_parse")
     assert {
         "example_gen",
@@ -75,6 +81,12 @@ def test_the_migrated_pipeline_parses_without_tensorflow(taxi_example, dags_fold
         "evaluator",
         "pusher",
     } <= set(dag.task_ids)
+
+
+def test_the_migrated_penguin_pipeline_parses_without_tensorflow(penguin_example, dags_folder, tmp_path):
+    settings = penguin_example.dag_settings("tfx_penguin_parse", tmp_path)
+    path = install_dag(dags_folder, "tfx_example_pipeline", "tfx_penguin_parse", **settings)
+    assert _heavy_modules_at_parse(path, penguin_example.home) == []
 
 
 @pytest.mark.slow
