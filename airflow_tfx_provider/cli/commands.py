@@ -159,3 +159,35 @@ def lineage(args: argparse.Namespace) -> None:
         print(json.dumps(tree.to_json(), indent=2))
     else:
         print("\n".join(tree.lines()))
+
+
+def models(args: argparse.Namespace) -> None:
+    """Model history: each model's run and span, verdict and why, pushed version, what serves now."""
+    from airflow_tfx_provider.metadata import history
+
+    gateway = _gateway(args)
+    rows = history.models(gateway, args.dag_id)
+    if not rows and not history.pipeline_exists(gateway, args.dag_id):
+        raise SystemExit(f"no pipeline {args.dag_id!r} in {gateway.config.describe()}")
+    table = []
+    for row in rows:
+        shown = dataclasses.asdict(row)
+        if args.output != "json":
+            shown["serving"] = "SERVING" if row.serving else ""
+            shown["metrics"] = " ".join(f"{k}={v:.4g}" for k, v in sorted(row.metrics.items()))
+        table.append(shown)
+    _emit(
+        args,
+        table,
+        [
+            "model_id",
+            "run_id",
+            "run_type",
+            "span",
+            "verdict",
+            "pushed_version",
+            "serving",
+            "metrics",
+            "reason",
+        ],
+    )

@@ -56,6 +56,12 @@ TFX_COMMANDS = (
         args=(ARG_DAG_ID, ARG_RUN, ARG_TYPE, *STORE_ARGS),
     ),
     ActionCommand(
+        name="models",
+        help="Model history: run, span, blessed or not and why, pushed version, which serves now, metrics",
+        func=lazy_load_command("airflow_tfx_provider.cli.commands.models"),
+        args=(ARG_DAG_ID, *STORE_ARGS),
+    ),
+    ActionCommand(
         name="lineage",
         help="The lineage tree of an artifact across runs (--up: its inputs, --down: what used it)",
         func=lazy_load_command("airflow_tfx_provider.cli.commands.lineage"),

@@ -237,3 +237,99 @@ def lineage(
 
 def pipeline_exists(gateway: MetadataGateway, pipeline: str) -> bool:
     return gateway.raw.get_context_by_type_and_name(PIPELINE_CONTEXT, pipeline) is not None
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """One trained model: where it came from, its verdict and why, where it was pushed."""
+
+    model_id: int
+    run_id: str
+    run_type: str  # scheduled, manual, backfill, ...
+    span: int | None  # the newest span of the examples it was trained on
+    verdict: str  # "blessed", "not blessed", or "" when never evaluated
+    reason: str  # why (the Evaluator's thresholds), from its newest blessing
+    pushed_version: str  # "" when never pushed
+    destination: str
+    serving: bool  # the model of the newest push
+    metrics: dict[str, float]  # the Overall slice's metrics of its newest evaluation
+    uri: str
+
+
+def _producer(gateway: MetadataGateway, artifact_id: int) -> Any | None:
+    store = gateway.raw
+    ids = [
+        e.execution_id for e in store.get_events_by_artifact_ids([artifact_id]) if e.type == pb.Event.OUTPUT
+    ]
+    found = sorted(store.get_executions_by_id(ids), key=lambda e: e.id) if ids else []
+    return found[0] if found else None
+
+
+def _trained_on_span(gateway: MetadataGateway, execution: Any) -> int | None:
+    store = gateway.raw
+    inputs = [
+        e.artifact_id for e in store.get_events_by_execution_ids([execution.id]) if e.type == pb.Event.INPUT
+    ]
+    spans = [
+        int(stored.ref.properties["span"])
+        for stored in (gateway.get_artifact(i) for i in inputs)
+        if stored is not None and stored.ref.type == "Examples" and "span" in stored.ref.properties
+    ]
+    return max(spans) if spans else None
+
+
+def _overall_metrics(gateway: MetadataGateway, blessing_id: int) -> dict[str, float]:
+    evaluator = _producer(gateway, blessing_id)
+    if evaluator is None:
+        return {}
+    prefix = "metric/Overall/"
+    return {
+        key[len(prefix) :]: float(value)
+        for stored in gateway.execution_outputs(evaluator.id).get("evaluation", [])
+        for key, value in stored.ref.properties.items()
+        if key.startswith(prefix)
+    }
+
+
+def models(gateway: MetadataGateway, pipeline: str) -> list[ModelRow]:
+    """Every model ``pipeline`` trained, oldest first, with its newest verdict and its pushes."""
+    blessings = gateway.latest_artifacts(
+        "ModelBlessing", pipeline_name=pipeline, limit=100_000
+    )  # newest first
+    pushes = gateway.latest_artifacts(
+        "PushedModel",
+        pipeline_name=pipeline,
+        limit=100_000,
+        where=lambda r: "pushed_model_id" in r.properties,
+    )
+    serving = int(pushes[0].properties["pushed_model_id"]) if pushes else None
+    rows = []
+    for artifact in artifacts(gateway, pipeline, type_name="Model"):
+        blessing = next(
+            (b for b in blessings if int(b.properties.get("current_model_id", -1)) == artifact.id), None
+        )
+        push = next(
+            (p for p in reversed(pushes) if int(p.properties["pushed_model_id"]) == artifact.id), None
+        )  # its first push: the version it was delivered as
+        trainer = _producer(gateway, artifact.id)
+        verdict = ""
+        if blessing is not None:
+            verdict = "blessed" if int(blessing.properties.get("blessed", 0)) == 1 else "not blessed"
+        rows.append(
+            ModelRow(
+                model_id=artifact.id,
+                run_id=artifact.run_id,
+                run_type=trainer.custom_properties["run_type"].string_value
+                if trainer is not None and "run_type" in trainer.custom_properties
+                else "",
+                span=_trained_on_span(gateway, trainer) if trainer is not None else None,
+                verdict=verdict,
+                reason=str(blessing.properties.get("reason", "")) if blessing is not None else "",
+                pushed_version=str(push.properties.get("pushed_version", "")) if push is not None else "",
+                destination=str(push.properties.get("pushed_destination", "")) if push is not None else "",
+                serving=artifact.id == serving,
+                metrics=_overall_metrics(gateway, int(blessing.mlmd_id or 0)) if blessing is not None else {},
+                uri=artifact.uri,
+            )
+        )
+    return rows

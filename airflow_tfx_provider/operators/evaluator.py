@@ -31,7 +31,8 @@ class EvaluatorOperator(ComponentOperator):
     - ``evaluation`` (``ModelEvaluation``): TFMA's files, read with ``tfma.load_eval_result(uri)``;
         headline metrics as custom properties ``metric/<slice>/<metric>``
     - ``blessing`` (``ModelBlessing``): ``BLESSED`` or ``NOT_BLESSED``; properties ``blessed``,
-        ``current_model_id``, ``baseline_model_id``
+        ``current_model_id``, ``baseline_model_id``, ``reason`` (the failed thresholds, or why it is
+        blessed)
 
     Pipeline settings (``pipeline_root``, ``metadata_conn_id``, ``enable_cache``,
     ``beam_pipeline_args``, usually given once through ``create_pipeline_dag``) and every

@@ -9,7 +9,11 @@ Pusher with a ``PushDestination`` proto, a ``Pipeline`` with a SQLite metadata p
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -74,10 +78,24 @@ def test_a_tfx_api_pipeline_runs_blesses_pushes_and_caches(airflow_db, dags_fold
     }
     assert len([p for p in (tmp_path / "serving").iterdir() if p.name.isdigit()]) == 1  # not pushed twice
 
+    # the model history, as `airflow tfx models` shows it
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("airflow")), "tfx", "models", "tfx_api_taxi", "--metadata-path",
+         str(store), "-o", "json"], capture_output=True, text=True, env=os.environ.copy(), timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    [model] = json.loads(result.stdout)
+    [version] = [p.name for p in (tmp_path / "serving").iterdir() if p.name.isdigit()]
+    [examples] = mlmd.get_artifacts_by_type("Examples")[:1]
+    assert model["verdict"] == "blessed" and model["serving"] is True
+    assert model["pushed_version"] == version and model["destination"] == str(tmp_path / "serving" / version)
+    assert model["reason"].startswith(("every threshold holds", "no thresholds"))
+    assert model["span"] == examples.properties["span"].int_value
+    assert 0 < model["metrics"]["binary_accuracy"] <= 1
+
 
 def test_a_span_range_resolver_feeds_transform_a_rolling_window_of_spans(airflow_db, dags_folder, tmp_path):
     """TFX's SpanRangeStrategy: each day adds a span; Transform reads the newest two together."""
-    import json
 
     data = taxi_sample(tmp_path / "data", 301)
     store = tmp_path / "metadata.db"

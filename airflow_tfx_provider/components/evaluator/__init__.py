@@ -15,7 +15,8 @@ Outputs, in TFX's layout:
   slices (Overall first, then the biggest), so MLMD can be queried without reading files.
 - ``blessing`` (ModelBlessing): an empty ``BLESSED`` or ``NOT_BLESSED`` file and the properties
   ``blessed`` (1/0), ``current_model`` (URI), ``current_model_id`` (MLMD id) and, with a
-  baseline, ``baseline_model`` / ``baseline_model_id``. It is always written: NOT_BLESSED is a
+  baseline, ``baseline_model`` / ``baseline_model_id``; ``reason``: why (every threshold
+  holds, none configured, or each failed threshold with its value). It is always written: NOT_BLESSED is a
   successful run. Blessed means TFMA's validation passed (every threshold holds); with no
   thresholds at all the model is blessed and the log says so.
 
@@ -90,7 +91,7 @@ EvaluatorSpec = ComponentSpec(
         "blessing": OutputSpec(
             MODEL_BLESSING,
             doc="``BLESSED`` or ``NOT_BLESSED``; properties ``blessed``, ``current_model_id``, "
-            "``baseline_model_id``",
+            "``baseline_model_id``, ``reason`` (the failed thresholds, or why it is blessed)",
         ),
     },
     parameters={

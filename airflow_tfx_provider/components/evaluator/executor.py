@@ -213,8 +213,10 @@ def _describe_threshold(threshold: Any) -> str:
     return text_format.MessageToString(threshold, as_one_line=True)
 
 
-def log_validation(result: Any) -> None:
-    """Log each failed threshold, each missing slice and the overall verdict."""
+def log_validation(result: Any) -> list[str]:
+    """Log each failed threshold, each missing slice and the overall verdict; return the
+    failures and missing slices, one line each (the reason of a NOT_BLESSED verdict)."""
+    problems: list[str] = []
     for per_slice in result.metric_validations_per_slice:
         where = (
             f"cross slice {slice_name(per_slice.cross_slice_key.baseline_slice_key)} vs "
@@ -228,21 +230,21 @@ def log_validation(result: Any) -> None:
             shown = (
                 f"{value.double_value.value:.6g}" if value.HasField("double_value") else str(value).strip()
             )
-            log.warning(
-                "threshold failed on %s: %s%s%s = %s violates {%s}%s",
-                where,
-                key.name,
-                f" (model {key.model_name})" if key.model_name else "",
-                " (diff to baseline)" if key.is_diff else "",
-                shown,
-                _describe_threshold(failure.metric_threshold),
-                f": {failure.message}" if failure.message else "",
+            model_note = f" (model {key.model_name})" if key.model_name else ""
+            problems.append(
+                f"{where}: {key.name}{model_note}{' (diff to baseline)' if key.is_diff else ''} = {shown} "
+                f"violates {{{_describe_threshold(failure.metric_threshold)}}}"
+                + (f": {failure.message}" if failure.message else "")
             )
+            log.warning("threshold failed on %s", problems[-1])
     for spec in result.missing_slices:
-        log.warning("threshold slice not found in the data: {%s}", _describe_threshold(spec))
+        problems.append(f"threshold slice not found in the data: {{{_describe_threshold(spec)}}}")
+        log.warning("%s", problems[-1])
     for cross in result.missing_cross_slices:
-        log.warning("threshold cross slice not found in the data: {%s}", _describe_threshold(cross))
+        problems.append(f"threshold cross slice not found in the data: {{{_describe_threshold(cross)}}}")
+        log.warning("%s", problems[-1])
     log.info("validation %s", "passed: every threshold holds" if result.validation_ok else "FAILED")
+    return problems
 
 
 # --- label keys ------------------------------------------------------------------------------
@@ -464,9 +466,11 @@ def label_failure(
 
 # --- executor ------------------------------------------------------------------------------
 def _set_blessing(
-    blessing: ArtifactRef, blessed: bool, model: ArtifactRef, baseline: ArtifactRef | None
+    blessing: ArtifactRef, verdict: tuple[bool, str], model: ArtifactRef, baseline: ArtifactRef | None
 ) -> None:
+    blessed, reason = verdict
     blessing_io.write_blessing(blessing, blessed)
+    blessing.properties["reason"] = reason[:2000]  # why, for `airflow tfx models` and the UI
     blessing.properties["current_model"] = model.uri
     if model.mlmd_id is not None:
         blessing.properties["current_model_id"] = model.mlmd_id
@@ -585,17 +589,22 @@ def _record_metrics(
     evaluation.properties.update(metric_properties(per_slice))
 
 
-def _blessed(config: tfma.EvalConfig, evaluation: ArtifactRef, skipped: int) -> bool:
-    """TFMA's validation verdict if ``config`` has thresholds; blessed otherwise."""
+def _blessed(config: tfma.EvalConfig, evaluation: ArtifactRef, skipped: int) -> tuple[bool, str]:
+    """(TFMA's validation verdict if ``config`` has thresholds, blessed otherwise; why)."""
     if has_thresholds(config):
         result = tfma.load_validation_result(evaluation.uri)
-        log_validation(result)
-        return bool(result.validation_ok)
-    if skipped:
-        log.info("no thresholds left after skipping the change thresholds: blessed")
-    else:
-        log.info("no thresholds configured: blessed")
-    return True
+        problems = log_validation(result)
+        if result.validation_ok:
+            note = f" ({skipped} change threshold(s) skipped: no baseline)" if skipped else ""
+            return True, f"every threshold holds{note}"
+        return False, "; ".join(problems) or "TFMA's validation failed"
+    reason = (
+        "no thresholds left after skipping the change thresholds (no baseline)"
+        if skipped
+        else "no thresholds configured"
+    )
+    log.info("%s: blessed", reason)
+    return True, reason
 
 
 def run(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: ExecutionInfo) -> None:

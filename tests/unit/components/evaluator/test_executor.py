@@ -207,6 +207,10 @@ def test_change_threshold_without_baseline_is_skipped(good_run: Run) -> None:
     assert accuracy.threshold.HasField("value_threshold")
     assert not accuracy.threshold.HasField("change_threshold")
     assert good_run.blessing.properties["blessed"] == 1
+    assert (
+        good_run.blessing.properties["reason"]
+        == "every threshold holds (1 change threshold(s) skipped: no baseline)"
+    )
 
 
 def test_value_threshold_failed_not_blessed(bad_run: Run, world: World) -> None:
@@ -216,6 +220,8 @@ def test_value_threshold_failed_not_blessed(bad_run: Run, world: World) -> None:
     assert float(bad_run.evaluation.properties["metric/Overall/binary_accuracy"]) < 0.7
     assert "threshold failed on slice Overall: binary_accuracy = " in bad_run.log
     assert "validation FAILED" in bad_run.log
+    reason = str(bad_run.blessing.properties["reason"])
+    assert reason.startswith("slice Overall: binary_accuracy = ") and "violates {value_threshold" in reason
 
 
 def test_worse_than_baseline_not_blessed(baseline_run: Run, world: World) -> None:
@@ -228,6 +234,7 @@ def test_worse_than_baseline_not_blessed(baseline_run: Run, world: World) -> Non
     assert (props["baseline_model"], props["baseline_model_id"]) == (world.good.uri, world.good.mlmd_id)
     assert "threshold failed on slice Overall: auc (model candidate) (diff to baseline)" in baseline_run.log
     assert "skipping" not in baseline_run.log
+    assert "slice Overall: auc (model candidate) (diff to baseline) = " in str(props["reason"])
 
     candidate = dict(
         tfma.load_eval_result(baseline_run.evaluation.uri, model_name="candidate").slicing_metrics
