@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import difflib
 import json
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +194,77 @@ def models(args: argparse.Namespace) -> None:
             "reason",
         ],
     )
+
+
+def rollback(args: argparse.Namespace) -> None:
+    """Serve an earlier model again: push it as a new version, recorded in MLMD, with an asset event."""
+    import datetime as dt
+
+    from airflow_tfx_provider.runtime import rollback as rolling
+
+    gateway = _gateway(args)
+    try:
+        plan = rolling.plan_rollback(
+            gateway, args.dag_id, args.to, force=args.force, pipeline_root=args.pipeline_root
+        )
+    except rolling.RollbackRefused as err:
+        raise SystemExit(f"airflow tfx rollback: {err}") from None
+    run_id = f"rollback__{dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}"
+    with _output_to_stderr():  # the launcher's and Airflow's logs; stdout keeps only the result
+        result = rolling.roll_back(gateway.config, args.dag_id, plan, run_id)
+        props = result.outputs["pushed_model"][0].properties
+        event = _pushed_model_event(plan.base_directory, props)
+    summary = {
+        "model_id": plan.model.mlmd_id, "previously_serving": plan.serving_model_id,
+        "version": props.get("pushed_version"), "destination": props.get("pushed_destination"),
+        "allowed_because": plan.why_allowed, "mlmd_execution": result.execution_id, "asset_event": event,
+    }  # fmt: skip
+    if args.output == "json":
+        print(json.dumps(summary, indent=2))
+    else:
+        print(
+            f"Model #{plan.model.mlmd_id} ({plan.why_allowed}) now serves as version {summary['version']} at "
+            f"{summary['destination']} (was Model #{plan.serving_model_id}); "
+            f"MLMD execution {result.execution_id}; "
+            + (f"asset event {event}" if event else "no asset event (no DAG has produced that asset yet)")
+        )
+
+
+@contextlib.contextmanager
+def _output_to_stderr() -> Iterator[None]:
+    """Send whatever is written to the process's stdout (logging handlers hold it) to stderr."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _pushed_model_event(base_directory: str, props: dict[str, Any]) -> int | None:
+    """Record an event of the Pusher's asset for the new version, as a Pusher task does; its id."""
+    from airflow.assets.manager import asset_manager
+    from airflow.models.asset import AssetModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    from airflow_tfx_provider.operators.pusher import pushed_model_asset
+
+    asset = pushed_model_asset(base_directory)
+    extra = {
+        "model_id": props.get("pushed_model_id"), "version": props.get("pushed_version"),
+        "destination": props.get("pushed_destination"), "rollback": True,
+    }  # fmt: skip
+    with create_session() as session:
+        model = session.scalar(
+            select(AssetModel).where(AssetModel.name == asset.name, AssetModel.uri == asset.uri)
+        )
+        if model is None:
+            return None
+        event = asset_manager.register_asset_change(
+            asset=model, extra=extra, session=session, source_is_api=True
+        )
+        return None if event is None else int(event.id)

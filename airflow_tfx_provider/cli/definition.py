@@ -25,6 +25,8 @@ ARG_DOWN = Arg(
 )
 ARG_UP = Arg(("--up",), action="store_true", help="what it was made from (the default)")
 STORE_ARGS = (ARG_CONN_ID, ARG_METADATA_PATH, ARG_ROOT, ARG_OUTPUT)
+ARG_TO = Arg(("--to",), required=True, help="a pushed version, or the MLMD id of a Model")
+ARG_FORCE = Arg(("--force",), action="store_true", help="also a model that was never blessed")
 
 TFX_COMMANDS = (
     ActionCommand(
@@ -60,6 +62,12 @@ TFX_COMMANDS = (
         help="Model history: run, span, blessed or not and why, pushed version, which serves now, metrics",
         func=lazy_load_command("airflow_tfx_provider.cli.commands.models"),
         args=(ARG_DAG_ID, *STORE_ARGS),
+    ),
+    ActionCommand(
+        name="rollback",
+        help="Serve an earlier blessed model again, as a new version (recorded in MLMD, with an asset event)",
+        func=lazy_load_command("airflow_tfx_provider.cli.commands.rollback"),
+        args=(ARG_DAG_ID, ARG_TO, ARG_FORCE, *STORE_ARGS),
     ),
     ActionCommand(
         name="lineage",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +87,68 @@ def test_corrupt_model_is_infra_not_blessed_and_not_pushed(airflow_db, dags_fold
     assert os.path.exists(os.path.join(blessing.uri, "INFRA_NOT_BLESSED"))
     assert not serving.exists() or [p for p in os.listdir(serving) if p.isdigit()] == []
     assert _asset_events(f"file://{serving}") == []
+
+
+def _tfx(*args: str) -> subprocess.CompletedProcess[str]:
+    airflow = Path(sys.executable).with_name("airflow")
+    return subprocess.run(
+        [str(airflow), "tfx", *args], capture_output=True, text=True, env=os.environ.copy(), timeout=300
+    )
+
+
+def test_rollback_serves_an_earlier_model_again(airflow_db, dags_folder, tmp_path):
+    """`airflow tfx rollback`: an earlier pushed model becomes a new version, recorded in MLMD as a
+    push with an asset event; it is then what serves and the next run's baseline. A model never
+    blessed is refused."""
+    serving, root = tmp_path / "serving", tmp_path / "root"
+    versions = []
+    for name, blessed, day in (("a", True, 1), ("b", True, 2), ("c", False, 3)):
+        model, blessing = _prepare(tmp_path / name, blessed)
+        (model / "Format-Serving" / "saved_model.pb").write_bytes(f"graph {name}".encode())
+        path = install_dag(
+            dags_folder, "push_pipeline", "push_rollback", model=str(model), blessing=str(blessing),
+            blessed=int(blessed), serving=str(serving), pipeline_root=str(root),
+        )  # fmt: skip
+        states = run_dag(load_dag(path, "push_rollback"), utc(2024, 1, day))
+        assert states["pusher"] == ("success" if blessed else "skipped"), states
+        versions = sorted(p for p in os.listdir(serving) if p.isdigit())
+    version_a, version_b = versions
+    store = ["--pipeline-root", str(root)]
+
+    done = _tfx("rollback", "push_rollback", "--to", version_a, *store, "-o", "json")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.lstrip().startswith("{"), done.stdout[:3000]
+    summary = json.loads(done.stdout)
+    newest = max(p for p in os.listdir(serving) if p.isdigit())
+    assert newest not in (version_a, version_b) and summary["version"] == newest
+    assert (serving / newest / "saved_model.pb").read_bytes() == b"graph a"  # TF Serving's highest version
+    assert summary["allowed_because"] == f"pushed before as version(s) ['{version_a}']"
+    events = _asset_events(f"file://{serving}")
+    assert len(events) == 3 and events[-1]["rollback"] is True and events[-1]["version"] == newest
+    assert summary["asset_event"]
+
+    models = {
+        m["model_id"]: m for m in json.loads(_tfx("models", "push_rollback", *store, "-o", "json").stdout)
+    }
+    assert models[summary["model_id"]]["serving"] is True
+    from airflow_tfx_provider.components.spec import ExecutionInfo
+    from airflow_tfx_provider.metadata.config import MetadataConfig
+    from airflow_tfx_provider.metadata.store import MetadataGateway
+    from airflow_tfx_provider.runtime.artifact_query import ArtifactQuery
+    from airflow_tfx_provider.runtime.resolver import latest_blessed_model
+    from airflow_tfx_provider.runtime.settings import RunSettings
+
+    config = MetadataConfig.sqlite_under(str(root))
+    settings = RunSettings(run=ExecutionInfo(pipeline_name="push_rollback"), metadata=config)
+    [baseline] = latest_blessed_model(
+        MetadataGateway.connect(config), settings, ArtifactQuery("Model"), [], {}
+    )
+    assert baseline.mlmd_id == summary["model_id"]  # the next run compares with the rolled-back model
+
+    again = _tfx("rollback", "push_rollback", "--to", version_a, *store)
+    assert again.returncode != 0 and "is already serving" in again.stderr
+    never = [m for m in models.values() if not m["pushed_version"]]
+    [model_c] = never
+    refused = _tfx("rollback", "push_rollback", "--to", str(model_c["model_id"]), *store)
+    assert refused.returncode != 0 and "never blessed nor pushed; use --force" in refused.stderr
+    assert sorted(p for p in os.listdir(serving) if p.isdigit()) == sorted([version_a, version_b, newest])

@@ -1,10 +1,11 @@
 """Pusher: deliver a blessed model to a serving location (TFX's Pusher).
 
 Filesystem destination in TensorFlow Serving's layout, ``<base_directory>/<version>/``
-(version = unix timestamp, seconds). The copy goes to a hidden temporary folder first and
-is renamed into place, so TF Serving never sees half a model. A push record per version
-(``<base_directory>/.push_records/<version>.json``) remembers which model artifact it
-holds: pushing the same model artifact again reuses that version instead of adding one.
+(version = unix timestamp, seconds, or one more than the highest version there: a new
+version is always the highest, the one TF Serving serves). The copy goes to a hidden
+temporary folder first and is renamed into place, so TF Serving never sees half a model. A
+push record per version (``<base_directory>/.push_records/<version>.json``) remembers which
+model artifact it holds: pushing the same model artifact again reuses that version instead of adding one.
 
 Gate: the Pusher runs only when every given blessing (``model_blessing``,
 ``infra_blessing``) is positive, and not for backfill runs unless ``allow_backfill_push``.
@@ -75,4 +76,19 @@ PusherSpec = ComponentSpec(
     doc="Pushes a blessed model to a serving directory in TF Serving's layout (TFX's Pusher).",
     validate_parameters=validate_parameters,
     gate="airflow_tfx_provider.components.pusher.executor.gate",
+)
+
+
+#: ``airflow tfx rollback``: push an earlier model again as a new version. Recorded as a Pusher
+#: execution (node ``rollback``), so the newest push, and with it the serving model and the next
+#: run's baseline, is the rolled-back model. No gate and no cache: the command checks the model.
+RollbackSpec = ComponentSpec(
+    name="Pusher",
+    inputs={"model": InputSpec(MODEL, doc="the earlier model to serve again")},
+    outputs={"pushed_model": PusherSpec.outputs["pushed_model"]},
+    parameters={"push_destination": PusherSpec.parameters["push_destination"]},
+    executor="airflow_tfx_provider.components.pusher.executor.rollback",
+    default_id="rollback",
+    doc="Pushes an earlier model again as a new serving version (airflow tfx rollback).",
+    validate_parameters=validate_parameters,
 )

@@ -72,7 +72,10 @@ def _existing_version(base: str, model: ArtifactRef) -> str | None:
 
 
 def _new_version(base: str) -> str:
-    version = int(time.time())
+    """The unix time, or one more than the highest version there: TF Serving serves the highest,
+    so a new push (or a rollback) must always be the highest."""
+    existing = [int(name) for name in os.listdir(base) if name.isdigit()] if os.path.isdir(base) else []
+    version = max([int(time.time()), *(v + 1 for v in existing)])
     while os.path.exists(os.path.join(base, str(version))):
         version += 1
     return str(version)
@@ -161,14 +164,26 @@ def _push_new_version(base: str, source: str, record: dict[str, Any], model: Art
 
 
 def run(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: ExecutionInfo) -> None:
+    """Push the model as a new version, or record the version that already holds it."""
     validate_parameters(params)
-    model = single(inputs, "model")
-    pushed = single(outputs, "pushed_model")
+    _deliver(
+        single(inputs, "model"), single(outputs, "pushed_model"), base_directory(params), info, reuse=True
+    )
+
+
+def rollback(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: ExecutionInfo) -> None:
+    """Push an earlier model again as a new version (the newest version is what TF Serving serves)."""
+    validate_parameters(params)
+    _deliver(
+        single(inputs, "model"), single(outputs, "pushed_model"), base_directory(params), info, reuse=False
+    )
+
+
+def _deliver(model: ArtifactRef, pushed: ArtifactRef, base: str, info: ExecutionInfo, *, reuse: bool) -> None:
     source = model_io.saved_model_dir(model, "Pusher")
-    base = base_directory(params)
     try:
         os.makedirs(os.path.join(base, RECORDS_DIR), exist_ok=True)
-        version = _existing_version(base, model)
+        version = _existing_version(base, model) if reuse else None
         fresh = version is None
         if version is None:
             version = _new_version(base)
@@ -182,10 +197,17 @@ def run(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: Executio
         "destination": destination,
         "run_id": info.run_id,
         "pushed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **({} if reuse else {"rollback": True}),
     }
     if fresh:
         _push_new_version(base, source, record, model)
-        log.info("pushed Model #%s from %s to %s", model.mlmd_id, source, destination)
+        log.info(
+            "pushed Model #%s from %s to %s%s",
+            model.mlmd_id,
+            source,
+            destination,
+            "" if reuse else " (rollback)",
+        )
     else:
         log.info(
             "Model #%s is already pushed as version %s in %s; not pushing it again",
@@ -201,5 +223,6 @@ def run(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: Executio
             "pushed_version": version,
             "pushed_model_id": model.mlmd_id or 0,
             "new_version": 1 if fresh else 0,
+            **({} if reuse else {"rollback": 1}),
         }
     )

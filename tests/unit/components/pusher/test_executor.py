@@ -67,6 +67,32 @@ def test_same_model_twice_gives_one_version_and_a_new_model_a_second(tmp_path):
     assert len(versions) == 2
 
 
+def test_rollback_pushes_an_already_pushed_model_as_a_new_version(tmp_path):
+    from airflow_tfx_provider.components.pusher import RollbackSpec
+    from airflow_tfx_provider.components.pusher.executor import rollback
+
+    model = model_artifact(tmp_path)
+    first = push(tmp_path, model, "p1")
+    out = ArtifactRef(type="PushedModel", uri=str(tmp_path / "rolled"))
+    os.makedirs(out.uri)
+    params = RollbackSpec.resolve_parameters(
+        {"push_destination": {"filesystem": {"base_directory": str(tmp_path / "serving")}}}, where="t"
+    )
+    rollback({"model": [model]}, {"pushed_model": [out]}, params, ExecutionInfo(run_id="rollback__t"))
+    assert out.properties["new_version"] == 1 and out.properties["rollback"] == 1
+    assert out.properties["pushed_version"] != first.properties["pushed_version"]
+    versions = sorted(p for p in os.listdir(tmp_path / "serving") if p.isdigit())
+    assert versions[-1] == out.properties["pushed_version"]  # the highest version: what TF Serving serves
+    record = json.loads((tmp_path / "rolled" / "push_record.json").read_text())
+    assert record["rollback"] is True and record["model_id"] == 7
+
+
+def test_a_new_version_is_always_the_highest(tmp_path):
+    (tmp_path / "serving" / "9999999999").mkdir(parents=True)  # a version from a clock ahead of ours
+    out = push(tmp_path, model_artifact(tmp_path))
+    assert out.properties["pushed_version"] == "10000000000"
+
+
 def test_gate_refuses_unblessed_models_and_backfills(tmp_path):
     params = PusherSpec.resolve_parameters(
         {"push_destination": {"filesystem": {"base_directory": "/x"}}}, where="t"
