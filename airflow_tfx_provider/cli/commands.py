@@ -268,3 +268,44 @@ def _pushed_model_event(base_directory: str, props: dict[str, Any]) -> int | Non
             asset=model, extra=extra, session=session, source_is_api=True
         )
         return None if event is None else int(event.id)
+
+
+def gc(args: argparse.Namespace) -> None:
+    """Delete what a pipeline no longer needs (files and MLMD state DELETED), keeping lineage safe."""
+    import datetime as dt
+
+    from airflow_tfx_provider.runtime import retention
+
+    try:
+        older = retention.parse_duration(args.older_than) if args.older_than else None
+        policy = retention.RetentionPolicy(args.keep_spans, args.keep_models, older)
+    except ValueError as err:
+        raise SystemExit(f"airflow tfx gc: {err}") from None
+    gateway = _gateway(args)
+    with _output_to_stderr():
+        try:
+            plan = retention.plan_retention(gateway, args.dag_id, policy)
+        except LookupError as err:
+            raise SystemExit(str(err)) from None
+        deleted: list[int] = []
+        freed = 0
+        if not args.dry_run:
+            stamp = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            deleted, freed = retention.apply_retention(gateway, plan, f"airflow tfx gc at {stamp}")
+    reasons: dict[str, int] = {}
+    for why in plan.kept.values():
+        reasons[why] = reasons.get(why, 0) + 1
+    if args.output == "json":
+        summary = {
+            "dry_run": args.dry_run, "doomed": [dataclasses.asdict(d) for d in plan.doomed],
+            "deleted": deleted, "bytes": plan.bytes if args.dry_run else freed, "kept": reasons,
+        }  # fmt: skip
+        print(json.dumps(summary, indent=2))
+        return
+    _emit(args, [dataclasses.asdict(d) for d in plan.doomed], ["artifact_id", "type", "bytes", "uri"])
+    for why, count in sorted(reasons.items()):
+        print(f"kept {count}: {why}")
+    if args.dry_run:
+        print(f"dry run: would delete {len(plan.doomed)} artifact(s), {plan.bytes} bytes; nothing changed")
+    else:
+        print(f"deleted {len(deleted)} artifact(s), freed {freed} bytes")

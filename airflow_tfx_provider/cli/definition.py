@@ -27,6 +27,14 @@ ARG_UP = Arg(("--up",), action="store_true", help="what it was made from (the de
 STORE_ARGS = (ARG_CONN_ID, ARG_METADATA_PATH, ARG_ROOT, ARG_OUTPUT)
 ARG_TO = Arg(("--to",), required=True, help="a pushed version, or the MLMD id of a Model")
 ARG_FORCE = Arg(("--force",), action="store_true", help="also a model that was never blessed")
+ARG_KEEP_SPANS = Arg(
+    ("--keep-spans",), type=int, required=True, help="keep what was made from the newest N spans"
+)
+ARG_KEEP_MODELS = Arg(
+    ("--keep-models",), type=int, required=True, help="keep the last N pushed models, with lineage"
+)
+ARG_OLDER_THAN = Arg(("--older-than",), help="only delete what is older, e.g. 30d, 12h, 2w")
+ARG_GC_DRY_RUN = Arg(("--dry-run",), action="store_true", help="show what would be deleted, change nothing")
 
 TFX_COMMANDS = (
     ActionCommand(
@@ -68,6 +76,12 @@ TFX_COMMANDS = (
         help="Serve an earlier blessed model again, as a new version (recorded in MLMD, with an asset event)",
         func=lazy_load_command("airflow_tfx_provider.cli.commands.rollback"),
         args=(ARG_DAG_ID, ARG_TO, ARG_FORCE, *STORE_ARGS),
+    ),
+    ActionCommand(
+        name="gc",
+        help="Delete what a pipeline no longer needs (lineage-safe retention; MLMD state DELETED)",
+        func=lazy_load_command("airflow_tfx_provider.cli.commands.gc"),
+        args=(ARG_DAG_ID, ARG_KEEP_SPANS, ARG_KEEP_MODELS, ARG_OLDER_THAN, ARG_GC_DRY_RUN, *STORE_ARGS),
     ),
     ActionCommand(
         name="lineage",

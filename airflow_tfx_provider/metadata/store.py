@@ -423,6 +423,17 @@ class MetadataGateway:
         self._store.put_artifacts([proto])
         log.warning("artifact %d is no longer LIVE: %s", artifact_id, reason)
 
+    def mark_deleted(self, artifact_id: int, reason: str) -> bool:
+        """Retention: a LIVE artifact becomes DELETED (MLMD's own state), with why; False if not LIVE."""
+        found = self._store.get_artifacts_by_id([artifact_id])
+        if not found or found[0].state != pb.Artifact.LIVE:
+            return False
+        proto = found[0]
+        proto.state = pb.Artifact.DELETED
+        proto.custom_properties["deleted_by"].string_value = reason[:2000]
+        self._store.put_artifacts([proto])
+        return True
+
     @property
     def raw(self) -> Any:
         """The underlying (serialized) ``MetadataStore``, for queries not wrapped here."""

@@ -112,3 +112,35 @@ def test_the_store_must_be_named_once_and_exist(store, tmp_path):
     assert absent.returncode != 0 and "no MLMD store at" in absent.stderr
     unknown = _tfx("runs", "no_such_pipeline", "--metadata-path", str(store))
     assert unknown.returncode != 0 and "no pipeline 'no_such_pipeline'" in unknown.stderr
+
+
+def test_gc_from_the_command_line(airflow_db, dags_folder, tmp_path):
+    """`airflow tfx gc`: a dry run changes nothing; then the older span's artifacts are deleted."""
+    data = taxi_sample(tmp_path / "data", 301)
+    path = install_dag(
+        dags_folder, "custom_components_pipeline", "gc_pipeline", data_root=str(data),
+        pipeline_root=str(tmp_path / "root"), metadata_path=str(tmp_path / "metadata.db"), min_rows=1,
+    )  # fmt: skip
+    dag = load_dag(path, "gc_pipeline")
+    for day in (1, 2):  # two spans
+        assert set(run_dag(dag, utc(2024, 1, day)).values()) == {"success"}
+    store = ["--metadata-path", str(tmp_path / "metadata.db")]
+    before = json.loads(_tfx("artifacts", "gc_pipeline", *store, "-o", "json").stdout)
+    dry = _tfx(
+        "gc", "gc_pipeline", "--keep-spans", "1", "--keep-models", "1", "--dry-run", *store, "-o", "json"
+    )
+    assert dry.returncode == 0, dry.stderr[-2000:]
+    plan = json.loads(dry.stdout)
+    first_span = min(r["span"] for r in before if r["span"])
+    old = {r["id"] for r in before if r["run_id"] == before[0]["run_id"]}
+    assert {d["artifact_id"] for d in plan["doomed"]} == old and plan["deleted"] == [] and plan["bytes"] > 0
+    assert json.loads(_tfx("artifacts", "gc_pipeline", *store, "-o", "json").stdout) == before
+
+    done = _tfx("gc", "gc_pipeline", "--keep-spans", "1", "--keep-models", "1", *store)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"deleted {len(old)} artifact(s), freed {plan['bytes']} bytes" in done.stdout
+    after = {r["id"]: r for r in json.loads(_tfx("artifacts", "gc_pipeline", *store, "-o", "json").stdout)}
+    for artifact_id in old:
+        assert after[artifact_id]["state"] == "DELETED" and not Path(after[artifact_id]["uri"]).exists()
+    assert all(r["state"] == "LIVE" for i, r in after.items() if i not in old)
+    assert all(r["span"] != first_span for i, r in after.items() if i not in old and r["span"])

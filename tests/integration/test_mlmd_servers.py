@@ -86,3 +86,42 @@ def test_parallel_writers_on_a_database_server(server_config, tmp_path):
     runs = [e for e in mlmd.get_executions() if e.custom_properties["run_id"].string_value.startswith("w")]
     assert len(runs) == 12 and all(e.last_known_state == pb.Execution.COMPLETE for e in runs)
     assert all(os.path.isdir(a.uri) for a in mlmd.get_artifacts() if a.state == pb.Artifact.LIVE)
+
+
+def test_the_history_commands_read_a_server_store_through_an_mlmd_connection(server_config, tmp_path):
+    """`airflow tfx runs` / `artifacts` / `lineage` with --conn-id, the store on a database server."""
+    import json
+    import subprocess
+    import sys
+
+    def settings(component_id: str, run_id: str) -> RunSettings:
+        run = ExecutionInfo(pipeline_name="cli_history", pipeline_root=str(tmp_path), run_id=run_id,
+                            component_id=component_id)  # fmt: skip
+        return RunSettings(run=run, metadata=server_config)
+
+    gen = launch(ToyGenSpec, settings("toy_gen", "r1"), {}, {"span": 4})
+    examples = refs_to_json(gen.outputs)["examples"]
+    schema = launch(ToySchemaSpec, settings("toy_schema", "r1"), {"examples": examples}, {})
+    launch(ToyGenSpec, settings("toy_gen", "r2"), {}, {"span": 4})  # a cache hit
+    connection = {
+        "conn_type": "mlmd", "host": server_config.host, "port": server_config.port,
+        "schema": server_config.database, "login": server_config.user,
+        "extra": {"backend": server_config.backend.value},
+    }  # fmt: skip
+    env = {**os.environ, "AIRFLOW_CONN_MLMD_CLI_TEST": json.dumps(connection)}
+    airflow = str(Path(sys.executable).with_name("airflow"))
+
+    def tfx(*args: str) -> object:
+        done = subprocess.run([airflow, "tfx", *args, "--conn-id", "mlmd_cli_test", "-o", "json"],
+                              capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout)
+
+    runs = tfx("runs", "cli_history")
+    assert [[c["outcome"] for c in r["components"]] for r in runs] == [["executed", "executed"], ["cached"]]
+    rows = tfx("artifacts", "cli_history")
+    assert sorted(r["type"] for r in rows) == ["Examples", "Schema"]
+    [schema_id] = [r["id"] for r in rows if r["type"] == "Schema"]
+    assert schema_id == schema.outputs["schema"][0].mlmd_id
+    tree = tfx("lineage", str(schema_id))
+    assert tree["links"][0]["artifacts"][0]["artifact_id"] == gen.outputs["examples"][0].mlmd_id
