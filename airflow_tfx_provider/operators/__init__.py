@@ -18,6 +18,7 @@ from airflow_tfx_provider.operators.infra_validator import InfraValidatorOperato
 from airflow_tfx_provider.operators.pipeline_task import PipelineTaskOperator
 from airflow_tfx_provider.operators.pusher import PusherOperator, pushed_model_asset
 from airflow_tfx_provider.operators.resolver import ResolverOperator
+from airflow_tfx_provider.operators.retention import RetentionOperator
 from airflow_tfx_provider.operators.schema_gen import SchemaGenOperator
 from airflow_tfx_provider.operators.statistics_gen import StatisticsGenOperator
 from airflow_tfx_provider.operators.trainer import TrainerOperator
@@ -41,6 +42,7 @@ __all__ = [
     "PipelineTaskOperator",
     "PusherOperator",
     "ResolverOperator",
+    "RetentionOperator",
     "SchemaGenOperator",
     "StatisticsGenOperator",
     "TrainerOperator",

@@ -31,21 +31,13 @@ from ml_metadata.proto import metadata_store_pb2 as pb
 
 from airflow_tfx_provider.metadata.store import PIPELINE_CONTEXT, MetadataGateway
 from airflow_tfx_provider.runtime.output_dirs import EXTERNAL_PROPERTY, MANIFEST_BYTES
+from airflow_tfx_provider.runtime.retention_policy import RetentionPolicy, parse_duration
 
 log = logging.getLogger(__name__)
 
+__all__ = ["RetentionPlan", "RetentionPolicy", "apply_retention", "parse_duration", "plan_retention"]
+
 _ACTIVE = (pb.Execution.NEW, pb.Execution.RUNNING)
-
-
-@dataclass(frozen=True)
-class RetentionPolicy:
-    keep_spans: int
-    keep_models: int
-    older_than: dt.timedelta | None = None
-
-    def __post_init__(self) -> None:
-        if self.keep_spans < 1 or self.keep_models < 1:
-            raise ValueError("keep at least one span and one model (--keep-spans, --keep-models >= 1)")
 
 
 @dataclass(frozen=True)
@@ -238,14 +230,3 @@ def apply_retention(gateway: MetadataGateway, plan: RetentionPlan, reason: str) 
         freed += doomed.bytes
         log.info("deleted %s #%d at %s (%d bytes)", doomed.type, doomed.artifact_id, doomed.uri, doomed.bytes)
     return deleted, freed
-
-
-_UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
-
-def parse_duration(text: str) -> dt.timedelta:
-    """``30d``, ``12h``, ``90m``, ``2w`` as a timedelta; ``ValueError`` naming the accepted form."""
-    number, unit = text[:-1], text[-1:].lower()
-    if unit not in _UNITS or not number.isdigit():
-        raise ValueError(f"duration {text!r}: give a whole number and one of m, h, d, w (e.g. 30d)")
-    return dt.timedelta(seconds=int(number) * _UNITS[unit])

@@ -144,3 +144,24 @@ def test_gc_from_the_command_line(airflow_db, dags_folder, tmp_path):
         assert after[artifact_id]["state"] == "DELETED" and not Path(after[artifact_id]["uri"]).exists()
     assert all(r["state"] == "LIVE" for i, r in after.items() if i not in old)
     assert all(r["span"] != first_span for i, r in after.items() if i not in old and r["span"])
+
+
+def test_a_pipeline_cleans_up_after_itself_with_the_retention_operator(airflow_db, dags_folder, tmp_path):
+    data = taxi_sample(tmp_path / "data", 301)
+    root = tmp_path / "root"
+    path = install_dag(
+        dags_folder, "retention_pipeline", "retention_pipeline", data_root=str(data), pipeline_root=str(root),
+        keep_spans=1,
+    )  # fmt: skip
+    dag = load_dag(path, "retention_pipeline")
+    for day in (1, 2):
+        assert set(run_dag(dag, utc(2024, 1, day)).values()) == {"success"}
+    rows = json.loads(
+        _tfx("artifacts", "retention_pipeline", "--pipeline-root", str(root), "-o", "json").stdout
+    )
+    by_run: dict[str, set[str]] = {}
+    for row in rows:
+        by_run.setdefault(row["run_id"], set()).add(row["state"])
+    first, second = sorted(by_run, key=lambda r: min(x["id"] for x in rows if x["run_id"] == r))
+    assert by_run[first] == {"DELETED"} and by_run[second] == {"LIVE"}  # day 1 went when day 2 ran
+    assert all(not Path(r["uri"]).exists() for r in rows if r["state"] == "DELETED")
