@@ -14,6 +14,7 @@ from typing import Any, Literal
 from ml_metadata.proto import metadata_store_pb2 as pb
 
 from airflow_tfx_provider.metadata.store import PIPELINE_CONTEXT, PIPELINE_RUN_CONTEXT, MetadataGateway
+from airflow_tfx_provider.types import ArtifactRef
 
 #: MLMD execution state -> what the run did with the component.
 OUTCOMES = {
@@ -235,6 +236,17 @@ def lineage(
     return node(artifact_id, 0, frozenset())
 
 
+def pushes(gateway: MetadataGateway, pipeline: str) -> list[ArtifactRef]:
+    """The pipeline's LIVE pushes (PushedModel with the pushed model's id), newest first: the
+    first names the serving model."""
+    return gateway.latest_artifacts(
+        "PushedModel",
+        pipeline_name=pipeline,
+        limit=100_000,
+        where=lambda r: "pushed_model_id" in r.properties,
+    )
+
+
 def pipeline_exists(gateway: MetadataGateway, pipeline: str) -> bool:
     return gateway.raw.get_context_by_type_and_name(PIPELINE_CONTEXT, pipeline) is not None
 
@@ -296,20 +308,15 @@ def models(gateway: MetadataGateway, pipeline: str) -> list[ModelRow]:
     blessings = gateway.latest_artifacts(
         "ModelBlessing", pipeline_name=pipeline, limit=100_000
     )  # newest first
-    pushes = gateway.latest_artifacts(
-        "PushedModel",
-        pipeline_name=pipeline,
-        limit=100_000,
-        where=lambda r: "pushed_model_id" in r.properties,
-    )
-    serving = int(pushes[0].properties["pushed_model_id"]) if pushes else None
+    pushed = pushes(gateway, pipeline)
+    serving = int(pushed[0].properties["pushed_model_id"]) if pushed else None
     rows = []
     for artifact in artifacts(gateway, pipeline, type_name="Model"):
         blessing = next(
             (b for b in blessings if int(b.properties.get("current_model_id", -1)) == artifact.id), None
         )
         push = next(
-            (p for p in reversed(pushes) if int(p.properties["pushed_model_id"]) == artifact.id), None
+            (p for p in reversed(pushed) if int(p.properties["pushed_model_id"]) == artifact.id), None
         )  # its first push: the version it was delivered as
         trainer = _producer(gateway, artifact.id)
         verdict = ""

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from airflow_tfx_provider.exceptions import InputResolutionError
+from airflow_tfx_provider.metadata import history
 from airflow_tfx_provider.metadata.store import MetadataGateway
 from airflow_tfx_provider.runtime.artifact_query import STRATEGY_NAMES, ArtifactQuery
 from airflow_tfx_provider.runtime.input_check import check_one
@@ -92,12 +93,7 @@ def latest_blessed_model(
     if query.type != "Model":
         raise InputResolutionError(f"latest_blessed_model resolves Models, not {query.type}")
     candidates = {ref.mlmd_id for ref in current}
-    pushes = gateway.latest_artifacts(
-        "PushedModel",
-        pipeline_name=settings.run.pipeline_name,
-        limit=100_000,
-        where=lambda r: "pushed_model_id" in r.properties,
-    )
+    pushes = history.pushes(gateway, settings.run.pipeline_name)
     pushed_ids = [int(p.properties["pushed_model_id"]) for p in pushes]  # newest first
     blessings = gateway.latest_artifacts(
         "ModelBlessing",

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from airflow_tfx_provider.components.pusher import RollbackSpec
 from airflow_tfx_provider.components.spec import ExecutionInfo
+from airflow_tfx_provider.metadata import history
 from airflow_tfx_provider.metadata.config import MetadataConfig
 from airflow_tfx_provider.metadata.store import MetadataGateway
 from airflow_tfx_provider.runtime.launcher import LaunchResult, launch
@@ -47,12 +48,7 @@ def plan_rollback(
     pipeline_root: str | None = None,
 ) -> RollbackPlan:
     """Which model ``target`` (a pushed version, or a Model artifact id) names, and where it goes."""
-    pushes = gateway.latest_artifacts(
-        "PushedModel",
-        pipeline_name=pipeline,
-        limit=100_000,
-        where=lambda r: "pushed_model_id" in r.properties,
-    )  # newest first
+    pushes = history.pushes(gateway, pipeline)  # newest first
     if not pushes:
         raise RollbackRefused(
             f"pipeline {pipeline!r} never pushed a model: there is no serving location to roll back"
