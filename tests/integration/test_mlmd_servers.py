@@ -125,3 +125,36 @@ def test_the_history_commands_read_a_server_store_through_an_mlmd_connection(ser
     assert schema_id == schema.outputs["schema"][0].mlmd_id
     tree = tfx("lineage", str(schema_id))
     assert tree["links"][0]["artifacts"][0]["artifact_id"] == gen.outputs["examples"][0].mlmd_id
+
+
+def test_models_rollback_and_gc_on_a_database_server(server_config, tmp_path):
+    """Model history, rollback and retention on a server store, after eight generated daily runs."""
+    import dataclasses
+
+    from airflow_tfx_provider.metadata import history
+    from airflow_tfx_provider.runtime.retention import RetentionPolicy, apply_retention, plan_retention
+    from airflow_tfx_provider.runtime.rollback import plan_rollback, roll_back
+    from tests.harness import generated_store as generated
+
+    config = dataclasses.replace(server_config, database=f"mlmd_{server_config.backend.value}_ops")
+    root = tmp_path / "root"
+    days = {day: generated.make_day(root, day, config) for day in range(1, 9)}
+    gateway = MetadataGateway.connect(config)
+    models = {m.model_id: m for m in history.models(gateway, generated.PIPELINE)}
+    assert [m.verdict for m in models.values()].count("not blessed") == len(generated.NOT_BLESSED_DAYS)
+    assert models[days[8]["model"]].serving and models[days[8]["model"]].span == 8
+
+    plan = plan_rollback(gateway, generated.PIPELINE, str(days[7]["model"]))
+    roll_back(config, generated.PIPELINE, plan, "rollback__test")
+    serving = [m for m in history.models(gateway, generated.PIPELINE) if m.serving]
+    assert [m.model_id for m in serving] == [days[7]["model"]]
+
+    deleted, freed = apply_retention(
+        gateway,
+        plan_retention(gateway, generated.PIPELINE, RetentionPolicy(keep_spans=1, keep_models=2)),
+        "t",
+    )
+    assert days[1]["model"] in deleted and days[7]["model"] not in deleted and days[8]["model"] not in deleted
+    assert freed > 0
+    stored = gateway.get_artifact(days[1]["examples"])
+    assert stored is not None and stored.state == "DELETED" and not os.path.exists(stored.ref.uri)

@@ -13,20 +13,9 @@ from pathlib import Path
 import pytest
 from ml_metadata.proto import metadata_store_pb2 as pb
 
-from airflow_tfx_provider.components._artifacts.blessing import write_blessing
-from airflow_tfx_provider.components.pusher import PusherSpec
-from airflow_tfx_provider.components.spec import (
-    ComponentSpec,
-    ExecutionInfo,
-    InputSpec,
-    OutputSpec,
-    Parameter,
-)
-from airflow_tfx_provider.exceptions import ComponentSkipped
 from airflow_tfx_provider.metadata.config import MetadataConfig
 from airflow_tfx_provider.metadata.store import MetadataGateway
 from airflow_tfx_provider.runtime.artifact_query import ArtifactQuery
-from airflow_tfx_provider.runtime.launcher import launch
 from airflow_tfx_provider.runtime.resolver import latest_blessed_model
 from airflow_tfx_provider.runtime.retention import (
     RetentionPolicy,
@@ -34,73 +23,13 @@ from airflow_tfx_provider.runtime.retention import (
     parse_duration,
     plan_retention,
 )
-from airflow_tfx_provider.runtime.settings import RunSettings
-from airflow_tfx_provider.types import EXAMPLES, MODEL, MODEL_BLESSING
-from tests.unit.runtime.toy_components import ToyGenSpec, ToySchemaSpec
-
-PIPELINE = "retention"
-NOT_BLESSED_DAYS = {3, 5}
-
-
-def _train(inputs, outputs, params, info):
-    [examples] = inputs["examples"]
-    os.makedirs(f"{outputs['model'][0].uri}/Format-Serving")
-    with open(f"{outputs['model'][0].uri}/Format-Serving/saved_model.pb", "w") as handle:
-        handle.write(f"trained on span {examples.properties['span']}")
-
-
-def _evaluate(inputs, outputs, params, info):
-    [model] = inputs["model"]
-    write_blessing(outputs["blessing"][0], params["blessed"])
-    outputs["blessing"][0].properties["current_model_id"] = model.mlmd_id
-
-
-TrainSpec = ComponentSpec(
-    "Trainer", {"examples": InputSpec(EXAMPLES)}, {"model": OutputSpec(MODEL)}, {}, _train
-)
-EvalSpec = ComponentSpec(
-    "Evaluator", {"model": InputSpec(MODEL)}, {"blessing": OutputSpec(MODEL_BLESSING)},
-    {"blessed": Parameter()}, _evaluate,
-)  # fmt: skip
-
-
-def _settings(root: Path, component: str, run_id: str) -> RunSettings:
-    run = ExecutionInfo(
-        pipeline_name=PIPELINE, pipeline_root=str(root), run_id=run_id, component_id=component
-    )
-    return RunSettings(run=run, metadata=MetadataConfig.sqlite_under(str(root)))
-
-
-def _day(root: Path, day: int) -> dict[str, int]:
-    run = f"day{day}"
-    examples = launch(ToyGenSpec, _settings(root, "example_gen", run), {}, {"span": day, "text": f"d{day}"})
-    ex = [r.to_json() for r in examples.outputs["examples"]]
-    schema = launch(ToySchemaSpec, _settings(root, "schema_gen", run), {"examples": ex}, {})
-    model = launch(TrainSpec, _settings(root, "trainer", run), {"examples": ex}, {}).outputs["model"]
-    blessed = day not in NOT_BLESSED_DAYS
-    blessing = launch(
-        EvalSpec,
-        _settings(root, "evaluator", run),
-        {"model": [m.to_json() for m in model]},
-        {"blessed": blessed},
-    ).outputs["blessing"]
-    destination = {"filesystem": {"base_directory": str(root.parent / "serving")}}
-    try:
-        launch(PusherSpec, _settings(root, "pusher", run),
-               {"model": [m.to_json() for m in model], "model_blessing": [b.to_json() for b in blessing]},
-               {"push_destination": destination})  # fmt: skip
-    except ComponentSkipped:
-        assert not blessed
-    return {
-        "examples": examples.outputs["examples"][0].mlmd_id, "schema": schema.outputs["schema"][0].mlmd_id,
-        "model": model[0].mlmd_id, "blessing": blessing[0].mlmd_id,
-    }  # fmt: skip
+from tests.harness.generated_store import PIPELINE, make_day, settings
 
 
 @pytest.fixture
 def store(tmp_path):
     root = tmp_path / "root"
-    days = {day: _day(root, day) for day in range(1, 9)}
+    days = {day: make_day(root, day) for day in range(1, 9)}
     return root, days
 
 
@@ -136,8 +65,8 @@ def test_gc_keeps_the_kept_models_lineage_and_recent_spans_and_deletes_the_rest(
     assert len(pushes) == 6 and all(p.state == pb.Artifact.LIVE for p in pushes)
     assert sorted(os.listdir(root.parent / "serving")) == serving_before
     # the next run's baseline is still the serving model
-    settings = _settings(root, "resolver", "day9")
-    [baseline] = latest_blessed_model(gateway, settings, ArtifactQuery("Model"), [], {})
+    next_run = settings(root, "resolver", "day9")
+    [baseline] = latest_blessed_model(gateway, next_run, ArtifactQuery("Model"), [], {})
     assert baseline.mlmd_id == days[8]["model"]
     assert plan.kept[days[8]["model"]].startswith("lineage of the serving model")
 
