@@ -82,7 +82,8 @@ def make_day(root: Path, day: int, config: MetadataConfig | None = None) -> dict
                {"push_destination": destination})  # fmt: skip
     except ComponentSkipped:
         assert not blessed
-    return {
-        "examples": examples.outputs["examples"][0].mlmd_id, "schema": schema.outputs["schema"][0].mlmd_id,
-        "model": model[0].mlmd_id, "blessing": blessing[0].mlmd_id,
+    made = {
+        "examples": examples.outputs["examples"][0], "schema": schema.outputs["schema"][0],
+        "model": model[0], "blessing": blessing[0],
     }  # fmt: skip
+    return {key: int(ref.mlmd_id or 0) for key, ref in made.items()}
