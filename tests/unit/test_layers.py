@@ -28,7 +28,13 @@ ALLOWED: dict[str, set[str]] = {
     "runtime": {"components", "metadata", "types", "exceptions"},
     "hooks": {"metadata", "types", "exceptions"},
     "operators": {"runtime", "components", "metadata", "hooks", "types", "exceptions"},
-    "plugins": {"operators", "runtime", "components", "metadata", "hooks", "types", "exceptions"},
+    "plugins": {"ui", "operators", "runtime", "components", "metadata", "hooks", "types", "exceptions"},
+    "ui": {
+        "components",
+        "metadata",
+        "types",
+        "exceptions",
+    },  # the pages' data: no Airflow, heavy libraries lazily
     "cli": {
         "operators",
         "runtime",

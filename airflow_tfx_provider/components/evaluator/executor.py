@@ -29,6 +29,7 @@ from airflow_tfx_provider.components._artifacts import optional, single
 from airflow_tfx_provider.components._beam import make_pipeline
 from airflow_tfx_provider.components.evaluator import _NAME
 from airflow_tfx_provider.components.evaluator import eval_config as eval_config_io
+from airflow_tfx_provider.components.evaluator.naming import OVERALL_SLICE, slice_name
 from airflow_tfx_provider.components.spec import (
     ExecutionInfo,
     Inputs,
@@ -48,9 +49,6 @@ MAX_SLICES_IN_PROPERTIES = 50
 
 
 METRIC_PROPERTY_PREFIX = "metric/"
-
-
-OVERALL_SLICE = "Overall"
 
 
 def example_splits(params: Mapping[str, Any]) -> list[str]:
@@ -135,20 +133,6 @@ def has_thresholds(config: tfma.EvalConfig) -> bool:
 
 
 # --- metrics summary ------------------------------------------------------------------------------
-def slice_name(slice_key: Any) -> str:
-    """``Overall`` or ``col=value[&col2=value2]`` for a ``tfma.SliceKey`` proto."""
-    parts = []
-    for key_part in slice_key.single_slice_keys:
-        kind = key_part.WhichOneof("kind")
-        value: Any = getattr(key_part, kind) if kind else ""
-        if isinstance(value, bytes):
-            value = value.decode("utf-8", "backslashreplace")
-        elif isinstance(value, float):
-            value = f"{value:g}"
-        parts.append(f"{key_part.column}={value}")
-    return "&".join(parts) or OVERALL_SLICE
-
-
 def headline_metrics(metrics: Iterable[Any], model_name: str) -> dict[str, dict[str, float]]:
     """slice name -> {metric name: value}: the scalar, non-diff metrics of model ``model_name``.
 
