@@ -11,7 +11,7 @@ export AIRFLOW_TFX_PIPELINE_ROOT_BASE := $(CURDIR)/.airflow/tfx_pipelines
 export TF_USE_LEGACY_KERAS := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup demo serve test test-fast lint docs bench lock clean test-services
+.PHONY: setup demo demo-retrain serve test test-fast lint docs bench lock clean test-services
 
 $(UV):
 	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -45,6 +45,26 @@ demo: setup
 		--pipeline-root $(AIRFLOW_TFX_PIPELINE_ROOT_BASE)/taxi_pipeline
 	@echo "Full log: $(AIRFLOW_HOME)/demo.log"
 
+# Scheduled retraining over six months of real taxi trips (July to December 2015): for each month
+# the ETL DAG lands the month's trips (its run on the 1st of the next month lands the month that
+# ended), then the retraining pipeline runs on it. `airflow dags test` has no scheduler, so the
+# pipeline reads the month of its run date; under a scheduler the ETL's asset event triggers it
+# and names the month. Prints the model history and the last run; README "Retraining over time".
+RETRAIN_MONTHS ?= 2015-07 2015-08 2015-09 2015-10 2015-11 2015-12
+demo-retrain: setup
+	@set -e; for month in $(RETRAIN_MONTHS); do \
+		next=$$(date -u -d "$$month-01 +1 month" +%Y-%m-%d); \
+		echo "== $$month: land the trips (taxi_trips_etl $$next), retrain (taxi_retrain $$month-01)"; \
+		$(VENV)/bin/airflow dags test taxi_trips_etl $$next > $(AIRFLOW_HOME)/demo-retrain-etl-$$month.log 2>&1 \
+			|| (tail -40 $(AIRFLOW_HOME)/demo-retrain-etl-$$month.log; exit 1); \
+		$(VENV)/bin/airflow dags test taxi_retrain $$month-01 > $(AIRFLOW_HOME)/demo-retrain-$$month.log 2>&1 \
+			|| (tail -60 $(AIRFLOW_HOME)/demo-retrain-$$month.log; exit 1); \
+		grep -oE "DagRun Finished: dag_id=[^,]+|, state=[a-z_]+" $(AIRFLOW_HOME)/demo-retrain-$$month.log | tr -d '\n' | sed 's/$$/\n/'; \
+	done
+	@$(VENV)/bin/airflow tfx models taxi_retrain
+	@$(VENV)/bin/airflow tfx runs taxi_retrain
+	@echo "Logs: $(AIRFLOW_HOME)/demo-retrain-*.log"
+
 # A local deployment (api-server, scheduler with the LocalExecutor, dag-processor, triggerer) with
 # the settings bench/scheduler_pipeline.py found fastest: forkserver workers that preload
 # TensorFlow & co., and a scheduler that re-checks dependencies every 0.1 s. UI on
@@ -56,12 +76,14 @@ SERVE_SETTINGS := AIRFLOW__SCHEDULER__MP_START_METHOD=forkserver \
 serve: setup
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(SERVE_SETTINGS) $(VENV)/bin/airflow standalone
 
-# The MLMD tests against MySQL/PostgreSQL start real servers on loopback (tests/harness/services.py);
-# their Debian packages are installed here when missing (as root, like CI).
-SERVER_PACKAGES := postgresql mariadb-server
+# The MLMD tests against MySQL/PostgreSQL and the Celery deployment test (Redis broker) start real
+# servers on loopback (tests/harness/services.py); their Debian packages are installed here when
+# missing (as root, like CI).
+SERVER_PACKAGES := postgresql mariadb-server redis-server
 test-services:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v mariadbd >/dev/null 2>&1; then \
-		echo "installing $(SERVER_PACKAGES) (Debian packages) for the MLMD server tests"; \
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v mariadbd >/dev/null 2>&1 \
+		|| ! command -v redis-server >/dev/null 2>&1; then \
+		echo "installing $(SERVER_PACKAGES) (Debian packages) for the server tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SERVER_PACKAGES) >/dev/null; \
 	fi
 
@@ -81,7 +103,7 @@ docs: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy airflow_tfx_provider tools dags/taxi_pipeline.py tests/dags
+	$(VENV)/bin/mypy airflow_tfx_provider tools dags/taxi_pipeline.py dags/taxi_retrain.py tests/dags
 	$(PY) tools/component_docs.py --check
 
 bench: setup

@@ -9,7 +9,7 @@ import difflib
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,17 +73,47 @@ def report(args: argparse.Namespace) -> None:
 
 
 # --- reading a pipeline's history from MLMD ------------------------------------------------------
+def _default_gateway(args: argparse.Namespace) -> Any:
+    """The store a pipeline uses when its DAG names none: ``mlmd_default``, else the embedded one."""
+    from airflow.exceptions import AirflowNotFoundException
+
+    from airflow_tfx_provider.hooks.mlmd import MLMDHook
+    from airflow_tfx_provider.metadata.config import MetadataConfig
+    from airflow_tfx_provider.metadata.store import MetadataGateway
+    from airflow_tfx_provider.operators.pipeline_task import default_pipeline_root
+
+    try:
+        return MetadataGateway.connect(MLMDHook(MLMDHook.default_conn_name).get_metadata_config())
+    except AirflowNotFoundException:
+        pass
+    dag_id = getattr(args, "dag_id", None)
+    if not dag_id:
+        raise SystemExit(
+            f"no '{MLMDHook.default_conn_name}' connection: name the MLMD store with --conn-id, "
+            "--metadata-path or --pipeline-root"
+        )
+    config = MetadataConfig.sqlite_under(default_pipeline_root(dag_id))
+    if config.path and not Path(config.path).is_file():
+        raise SystemExit(
+            f"no MLMD store at {config.path} (the default pipeline root of {dag_id}); a DAG with its own "
+            "pipeline_root or metadata store needs --pipeline-root, --metadata-path or --conn-id"
+        )
+    return MetadataGateway.connect(config)
+
+
 def _gateway(args: argparse.Namespace) -> Any:
     """The MLMD store named by ``--conn-id``, ``--metadata-path`` or ``--pipeline-root``."""
     from airflow_tfx_provider.metadata.config import MetadataConfig
     from airflow_tfx_provider.metadata.store import MetadataGateway
 
     chosen = [n for n in ("conn_id", "metadata_path", "pipeline_root") if getattr(args, n, None)]
-    if len(chosen) != 1:
+    if len(chosen) > 1:
         raise SystemExit(
-            "name the MLMD store with exactly one of --conn-id (an 'mlmd' connection), --metadata-path "
-            "(a SQLite file) or --pipeline-root (the embedded store under it)"
+            "name the MLMD store with one of --conn-id (an 'mlmd' connection), --metadata-path "
+            "(a SQLite file) or --pipeline-root (the embedded store under it), not several"
         )
+    if not chosen:
+        return _default_gateway(args)
     if args.conn_id:
         from airflow_tfx_provider.hooks.mlmd import MLMDHook
 
@@ -270,6 +300,24 @@ def _pushed_model_event(base_directory: str, props: dict[str, Any]) -> int | Non
         return None if event is None else int(event.id)
 
 
+def _dag_runs_in_progress(dag_id: str) -> Callable[[str], bool]:
+    """Whether a run of ``dag_id`` is queued or running, from Airflow's metadata DB (read once)."""
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+    from sqlalchemy import select
+
+    with create_session() as session:
+        going = set(
+            session.scalars(
+                select(DagRun.run_id).where(
+                    DagRun.dag_id == dag_id, DagRun.state.in_([DagRunState.QUEUED, DagRunState.RUNNING])
+                )
+            )
+        )
+    return going.__contains__
+
+
 def gc(args: argparse.Namespace) -> None:
     """Delete what a pipeline no longer needs (files and MLMD state DELETED), keeping lineage safe."""
     import datetime as dt
@@ -284,7 +332,9 @@ def gc(args: argparse.Namespace) -> None:
     gateway = _gateway(args)
     with _output_to_stderr():
         try:
-            plan = retention.plan_retention(gateway, args.dag_id, policy)
+            plan = retention.plan_retention(
+                gateway, args.dag_id, policy, run_in_progress=_dag_runs_in_progress(args.dag_id)
+            )
         except LookupError as err:
             raise SystemExit(str(err)) from None
         deleted: list[int] = []

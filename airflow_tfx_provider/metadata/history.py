@@ -7,12 +7,13 @@ Everything is read from the store; nothing here changes it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ml_metadata.proto import metadata_store_pb2 as pb
 
+from airflow_tfx_provider.metadata.records import PipelineRecords
 from airflow_tfx_provider.metadata.store import PIPELINE_CONTEXT, PIPELINE_RUN_CONTEXT, MetadataGateway
 from airflow_tfx_provider.types import ArtifactRef
 
@@ -71,6 +72,21 @@ def _detail(execution: Any) -> str:
     return ""
 
 
+def _anomalies_detail(properties: Mapping[str, Any]) -> str:
+    count = int(properties["anomaly_count"])
+    if not count:
+        return "no anomalies"
+    return f"{count} anomal{'y' if count == 1 else 'ies'}: {properties.get('anomalies', '')}"
+
+
+def _records(gateway: MetadataGateway, pipeline: str) -> PipelineRecords | None:
+    """The pipeline's records; ``None`` when the store has never seen it."""
+    try:
+        return PipelineRecords.load(gateway, pipeline)
+    except LookupError:
+        return None
+
+
 def run_contexts(gateway: MetadataGateway, pipeline: str) -> list[Any]:
     """The ``pipeline_run`` contexts of ``pipeline``, oldest first."""
     runs = [
@@ -81,41 +97,40 @@ def run_contexts(gateway: MetadataGateway, pipeline: str) -> list[Any]:
 
 def runs(gateway: MetadataGateway, pipeline: str) -> list[RunSummary]:
     """Every run of ``pipeline`` in the store, oldest first."""
-    store = gateway.raw
-    types = {t.id: t.name for t in store.get_execution_types()}
+    records = _records(gateway, pipeline)
+    if records is None:
+        return []
+    by_run = records.executions_by_run()
     summaries = []
-    for context in run_contexts(gateway, pipeline):
+    for context in records.run_contexts:
         components = []
         model_id: int | None = None
         verdict = ""
-        for execution in sorted(store.get_executions_by_context(context.id), key=lambda e: e.id):
+        for execution in by_run.get(records.run_id(context), []):
             seconds = (execution.last_update_time_since_epoch - execution.create_time_since_epoch) / 1000
+            detail = _detail(execution)
+            if records.type_of(execution) != "Resolver":  # a Resolver's outputs are what it chose
+                for stored in [s for refs in records.output_artifacts(execution.id).values() for s in refs]:
+                    if stored.ref.type == "ExampleAnomalies" and "anomaly_count" in stored.ref.properties:
+                        detail = "; ".join(d for d in (detail, _anomalies_detail(stored.ref.properties)) if d)
+                    if stored.ref.type == "Model" and stored.state == "LIVE":
+                        model_id = stored.ref.mlmd_id
+                    if stored.ref.type == "ModelBlessing" and stored.state == "LIVE":
+                        blessed = int(stored.ref.properties.get("blessed", 0)) == 1
+                        verdict = "blessed" if blessed else "not blessed"
             components.append(
                 ComponentOutcome(
                     component_id=execution.custom_properties["component_id"].string_value,
-                    component_type=types.get(execution.type_id, "?"),
+                    component_type=records.type_of(execution),
                     outcome=OUTCOMES.get(execution.last_known_state, "unknown"),
-                    detail=_detail(execution),
+                    detail=detail,
                     seconds=round(seconds, 1),
                     execution_id=execution.id,
                 )
             )
-            if types.get(execution.type_id) == "Resolver":
-                continue
-            for stored in [s for refs in gateway.execution_outputs(execution.id).values() for s in refs]:
-                if stored.ref.type == "Model" and stored.state == "LIVE":
-                    model_id = stored.ref.mlmd_id
-                if stored.ref.type == "ModelBlessing" and stored.state == "LIVE":
-                    verdict = (
-                        "blessed" if int(stored.ref.properties.get("blessed", 0)) == 1 else "not blessed"
-                    )
         summaries.append(
             RunSummary(
-                context.name[len(pipeline) + 1 :],
-                _time(context.create_time_since_epoch),
-                components,
-                model_id,
-                verdict,
+                records.run_id(context), _time(context.create_time_since_epoch), components, model_id, verdict
             )
         )
     return summaries
@@ -137,19 +152,28 @@ def artifacts(
     gateway: MetadataGateway, pipeline: str, *, run_id: str | None = None, type_name: str | None = None
 ) -> list[ArtifactRow]:
     """Artifacts produced by ``pipeline`` (optionally in one run, of one type), oldest first."""
-    store = gateway.raw
-    contexts = run_contexts(gateway, pipeline)
+    records = _records(gateway, pipeline)
+    if records is None:
+        return []
+    return _artifact_rows(records, run_id=run_id, type_name=type_name)
+
+
+def _artifact_rows(
+    records: PipelineRecords, *, run_id: str | None = None, type_name: str | None = None
+) -> list[ArtifactRow]:
+    by_run = records.executions_by_run()
+    run_ids = [records.run_id(c) for c in records.run_contexts]
     if run_id is not None:
-        contexts = [c for c in contexts if c.name == f"{pipeline}.{run_id}"]
-        if not contexts:
-            raise LookupError(f"pipeline {pipeline!r} has no run {run_id!r} in {gateway.config.describe()}")
+        if run_id not in run_ids:
+            raise LookupError(f"pipeline {records.pipeline!r} has no run {run_id!r}")
+        run_ids = [run_id]
     rows: dict[int, ArtifactRow] = {}
-    for context in contexts:
-        for execution in sorted(store.get_executions_by_context(context.id), key=lambda e: e.id):
+    for run in run_ids:
+        for execution in by_run.get(run, []):
             if execution.last_known_state != pb.Execution.COMPLETE:
                 continue  # cached executions reuse, resolvers choose: they produce nothing new
             component = execution.custom_properties["component_id"].string_value
-            for stored in [s for refs in gateway.execution_outputs(execution.id).values() for s in refs]:
+            for stored in [s for refs in records.output_artifacts(execution.id).values() for s in refs]:
                 ref = stored.ref
                 if ref.mlmd_id is None or ref.mlmd_id in rows or (type_name and ref.type != type_name):
                     continue
@@ -157,7 +181,7 @@ def artifacts(
                 rows[ref.mlmd_id] = ArtifactRow(
                     id=ref.mlmd_id, type=ref.type, span=None if span is None else int(span),
                     state=stored.state, bytes=None if size is None else int(size), uri=ref.uri,
-                    producer=component, run_id=context.name[len(pipeline) + 1 :],
+                    producer=component, run_id=run,
                 )  # fmt: skip
     return sorted(rows.values(), key=lambda r: r.id)
 
@@ -268,36 +292,23 @@ class ModelRow:
     uri: str
 
 
-def _producer(gateway: MetadataGateway, artifact_id: int) -> Any | None:
-    store = gateway.raw
-    ids = [
-        e.execution_id for e in store.get_events_by_artifact_ids([artifact_id]) if e.type == pb.Event.OUTPUT
-    ]
-    found = sorted(store.get_executions_by_id(ids), key=lambda e: e.id) if ids else []
-    return found[0] if found else None
-
-
-def _trained_on_span(gateway: MetadataGateway, execution: Any) -> int | None:
-    store = gateway.raw
-    inputs = [
-        e.artifact_id for e in store.get_events_by_execution_ids([execution.id]) if e.type == pb.Event.INPUT
-    ]
+def _trained_on_span(records: PipelineRecords, trainer: Any) -> int | None:
     spans = [
         int(stored.ref.properties["span"])
-        for stored in (gateway.get_artifact(i) for i in inputs)
-        if stored is not None and stored.ref.type == "Examples" and "span" in stored.ref.properties
+        for stored in records.input_artifacts(trainer.id)
+        if stored.ref.type == "Examples" and "span" in stored.ref.properties
     ]
     return max(spans) if spans else None
 
 
-def _overall_metrics(gateway: MetadataGateway, blessing_id: int) -> dict[str, float]:
-    evaluator = _producer(gateway, blessing_id)
+def _overall_metrics(records: PipelineRecords, blessing_id: int) -> dict[str, float]:
+    evaluator = records.producer(blessing_id)
     if evaluator is None:
         return {}
     prefix = "metric/Overall/"
     return {
         key[len(prefix) :]: float(value)
-        for stored in gateway.execution_outputs(evaluator.id).get("evaluation", [])
+        for stored in records.output_artifacts(evaluator.id).get("evaluation", [])
         for key, value in stored.ref.properties.items()
         if key.startswith(prefix)
     }
@@ -305,20 +316,24 @@ def _overall_metrics(gateway: MetadataGateway, blessing_id: int) -> dict[str, fl
 
 def models(gateway: MetadataGateway, pipeline: str) -> list[ModelRow]:
     """Every model ``pipeline`` trained, oldest first, with its newest verdict and its pushes."""
-    blessings = gateway.latest_artifacts(
-        "ModelBlessing", pipeline_name=pipeline, limit=100_000
-    )  # newest first
-    pushed = pushes(gateway, pipeline)
+    records = _records(gateway, pipeline)
+    if records is None:
+        return []
+    newest_blessing: dict[int, ArtifactRef] = {}
+    for stored in reversed(records.live("ModelBlessing")):  # oldest first: the newest one stays
+        newest_blessing[int(stored.ref.properties.get("current_model_id", -1))] = stored.ref
+    first_push: dict[int, ArtifactRef] = {}
+    pushed = [
+        s.ref for s in records.live("PushedModel") if "pushed_model_id" in s.ref.properties
+    ]  # newest first
+    for each in pushed:  # newest first: the oldest one stays, the version it was delivered as
+        first_push[int(each.properties["pushed_model_id"])] = each
     serving = int(pushed[0].properties["pushed_model_id"]) if pushed else None
     rows = []
-    for artifact in artifacts(gateway, pipeline, type_name="Model"):
-        blessing = next(
-            (b for b in blessings if int(b.properties.get("current_model_id", -1)) == artifact.id), None
-        )
-        push = next(
-            (p for p in reversed(pushed) if int(p.properties["pushed_model_id"]) == artifact.id), None
-        )  # its first push: the version it was delivered as
-        trainer = _producer(gateway, artifact.id)
+    for artifact in _artifact_rows(records, type_name="Model"):
+        blessing = newest_blessing.get(artifact.id)
+        push = first_push.get(artifact.id)
+        trainer = records.producer(artifact.id)
         verdict = ""
         if blessing is not None:
             verdict = "blessed" if int(blessing.properties.get("blessed", 0)) == 1 else "not blessed"
@@ -329,13 +344,13 @@ def models(gateway: MetadataGateway, pipeline: str) -> list[ModelRow]:
                 run_type=trainer.custom_properties["run_type"].string_value
                 if trainer is not None and "run_type" in trainer.custom_properties
                 else "",
-                span=_trained_on_span(gateway, trainer) if trainer is not None else None,
+                span=_trained_on_span(records, trainer) if trainer is not None else None,
                 verdict=verdict,
                 reason=str(blessing.properties.get("reason", "")) if blessing is not None else "",
                 pushed_version=str(push.properties.get("pushed_version", "")) if push is not None else "",
                 destination=str(push.properties.get("pushed_destination", "")) if push is not None else "",
                 serving=artifact.id == serving,
-                metrics=_overall_metrics(gateway, int(blessing.mlmd_id or 0)) if blessing is not None else {},
+                metrics=_overall_metrics(records, int(blessing.mlmd_id or 0)) if blessing is not None else {},
                 uri=artifact.uri,
             )
         )

@@ -13,14 +13,15 @@ import functools
 import inspect
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow.sdk import BaseOperator, Context
+from airflow.sdk import Asset, BaseOperator, Context
 from airflow.sdk.exceptions import AirflowSkipException
 
 from airflow_tfx_provider.components.spec import ComponentSpec
 from airflow_tfx_provider.exceptions import ComponentSkipped, PipelineDefinitionError
+from airflow_tfx_provider.operators.asset_events import outputs_extra
 from airflow_tfx_provider.operators.pipeline_task import PipelineTaskOperator
 from airflow_tfx_provider.operators.wiring import as_input_list
 
@@ -99,15 +100,28 @@ class ComponentOperator(PipelineTaskOperator):
 
         settings = self.run_settings(context)
         try:
-            result = launch(self.spec, settings, self.pull_inputs(context), self.parameters)
+            result = launch(self.spec, settings, self.pull_inputs(context), self.launch_parameters(context))
         except ComponentSkipped as skipped:
             raise AirflowSkipException(str(skipped)) from None
         state = "reused cached outputs" if result.cached else "executed"
         log.info(
             "%s %s in %.1fs (MLMD execution %d)", self.spec.name, state, result.seconds, result.execution_id
         )
+        payload = self.push_outputs(context, result.outputs)
         self.after_launch(context, result)
-        return self.push_outputs(context, result.outputs)
+        return payload
+
+    def launch_parameters(self, context: Context) -> Mapping[str, Any]:
+        """The (rendered) parameters this run launches with; subclasses may derive them from the context."""
+        return self.parameters
 
     def after_launch(self, context: Context, result: LaunchResult) -> None:
-        """Hook for Airflow-side effects of a finished launch (e.g. asset events); no-op here."""
+        """Airflow-side effects of a finished launch, after its outputs are in XCom.
+
+        Every ``Asset`` in the task's ``outlets`` gets an event when the task succeeds (Airflow's
+        rule); this fills its extra with what the run produced (:func:`outputs_extra`).
+        """
+        extra = outputs_extra(context, result)
+        for outlet in self.outlets:
+            if isinstance(outlet, Asset):
+                context["outlet_events"][outlet].extra.update(extra)

@@ -6,7 +6,8 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import Asset, AssetAlias, Context
+from airflow.sdk import Asset, Context
+from airflow.sdk.exceptions import AirflowSkipException
 
 from airflow_tfx_provider.components.pusher import PusherSpec, base_directory
 from airflow_tfx_provider.operators.component import ComponentOperator
@@ -28,9 +29,11 @@ def pushed_model_asset(base_directory: str) -> Asset:
 class PusherOperator(ComponentOperator):
     """Pushes a blessed model to a serving directory in TF Serving's layout (TFX's Pusher).
 
-    When a new version is written, an event for ``pushed_model_asset(base_directory)`` is
-    emitted (through an asset alias, so that skipped runs and re-pushes of an already pushed
-    model emit nothing), with the model id, version and destination in its extra.
+    The task declares ``pushed_model_asset(base_directory)`` as its outlet, so Airflow's asset
+    views show the Pusher as its producer, and an event (model id, version and destination in
+    its extra) is emitted each time a new version is written. A run that writes no new version
+    (a cache hit, or a model pushed before) ends *skipped*, saying so: Airflow emits an outlet's
+    event whenever its task succeeds, and "success" here means "a new version serves now".
 
     .. Generated from the spec by ``make docs`` (``Pusher``); edit the spec, not this block.
 
@@ -83,22 +86,29 @@ class PusherOperator(ComponentOperator):
             custom_config=custom_config,
             **kwargs,
         )
-        # push_destination was checked by the spec above, so base_directory() is safe here.
-        alias_path = os.path.abspath(base_directory(self.parameters))
-        self.model_alias = AssetAlias(name=f"tfx-pushed-model:{alias_path}")
-        self.outlets = [*self.outlets, self.model_alias]
+        # push_destination was checked by the spec above, so base_directory() is safe here
+        # (a templated base directory names its asset by the unrendered text).
+        self.model_asset = pushed_model_asset(base_directory(self.parameters))
+        self.outlets = [*self.outlets, self.model_asset]
 
     def after_launch(self, context: Context, result: LaunchResult) -> None:
-        """Emit the asset event only when this run wrote a new version (not on cache hits)."""
-        if result.cached or not result.outputs["pushed_model"]:
-            return
-        props = result.outputs["pushed_model"][0].properties
-        if props.get("new_version"):
-            context["outlet_events"][self.model_alias].add(
-                pushed_model_asset(base_directory(self.parameters)),
-                extra={
-                    "model_id": props.get("pushed_model_id"),
-                    "version": props.get("pushed_version"),
-                    "destination": props.get("pushed_destination"),
-                },
+        """Fill the asset event's extra when this run wrote a new version; otherwise end skipped."""
+        [pushed] = result.outputs["pushed_model"]
+        props = pushed.properties
+        if result.cached or not props.get("new_version"):
+            why = "the model was pushed before"
+            if result.cached:
+                why = "a cache hit: this model and destination were pushed by an earlier run"
+            raise AirflowSkipException(
+                f"nothing new to push: Model #{props.get('pushed_model_id')} is version "
+                f"{props.get('pushed_version')} at {props.get('pushed_destination')} ({why}); "
+                "no asset event emitted"
             )
+        super().after_launch(context, result)
+        context["outlet_events"][self.model_asset].extra.update(
+            {
+                "model_id": props.get("pushed_model_id"),
+                "version": props.get("pushed_version"),
+                "destination": props.get("pushed_destination"),
+            }
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +15,17 @@ from airflow_tfx_provider.operators.pipeline_task import PipelineTaskOperator
 from airflow_tfx_provider.runtime.retention_policy import RetentionPolicy, parse_duration
 
 log = logging.getLogger(__name__)
+
+
+def _run_in_progress(dag_id: str, run_id: str) -> bool:
+    """Asked through the Task SDK (tasks have no database access); unknown runs are not running."""
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    try:
+        state = RuntimeTaskInstance.get_dagrun_state(dag_id=dag_id, run_id=run_id)
+    except Exception:  # e.g. a rollback's MLMD run, which is no DAG run: nothing to protect
+        return False
+    return str(state) in ("queued", "running", "DagRunState.QUEUED", "DagRunState.RUNNING")
 
 
 class RetentionOperator(PipelineTaskOperator):
@@ -64,7 +76,10 @@ class RetentionOperator(PipelineTaskOperator):
         older = parse_duration(self.older_than) if self.older_than else None
         gateway = MetadataGateway.connect(settings.metadata)
         plan = plan_retention(
-            gateway, settings.run.pipeline_name, RetentionPolicy(self.keep_spans, self.keep_models, older)
+            gateway,
+            settings.run.pipeline_name,
+            RetentionPolicy(self.keep_spans, self.keep_models, older),
+            run_in_progress=functools.partial(_run_in_progress, self.dag_id),
         )
         log.info(
             "keeping %d artifact(s); %d to delete (%d bytes)", len(plan.kept), len(plan.doomed), plan.bytes

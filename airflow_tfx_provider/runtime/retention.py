@@ -8,7 +8,9 @@ Kept, whatever its age:
   pushes, inference results);
 - everything made from the examples of the newest ``keep_spans`` spans;
 - whatever an execution still RUNNING reads or writes (checked again just before each deletion,
-  so a run that starts meanwhile keeps its inputs);
+  so a run that starts meanwhile keeps its inputs), and everything the executions of a DAG run
+  still in progress resolved, read or made (Airflow says which runs are; a Resolver's choice
+  must still be there when the task it feeds starts);
 - every PushedModel (the push history: small records), and artifacts this pipeline did not
   write (the Importer's external files); files under a push destination are never touched.
 
@@ -23,7 +25,7 @@ import datetime as dt
 import logging
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +40,10 @@ log = logging.getLogger(__name__)
 __all__ = ["RetentionPlan", "RetentionPolicy", "apply_retention", "parse_duration", "plan_retention"]
 
 _ACTIVE = (pb.Execution.NEW, pb.Execution.RUNNING)
+RESOLVER_TYPE = "Resolver"
+#: Runs with no execution updated for this long are not asked about (a run waiting longer between
+#: two tasks than this could lose a resolved input to gc; raise it for such pipelines).
+IN_PROGRESS_WINDOW = dt.timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -71,15 +77,30 @@ class _Graph:
         self.executions = {e.id: e for e in store.get_executions_by_context(context.id)}
         self.inputs: dict[int, set[int]] = {}  # execution -> artifacts
         self.outputs: dict[int, set[int]] = {}
+        self.resolved: dict[int, set[int]] = {}  # Resolver execution -> the artifacts it chose
+        resolver_types = {t.id for t in store.get_execution_types() if t.name == RESOLVER_TYPE}
+        resolvers = {e for e, execution in self.executions.items() if execution.type_id in resolver_types}
         self.producers: dict[int, set[int]] = {}  # artifact -> executions
         self.consumers: dict[int, set[int]] = {}
         for event in store.get_events_by_execution_ids(list(self.executions)) if self.executions else []:
             if event.type == pb.Event.INPUT:
                 self.inputs.setdefault(event.execution_id, set()).add(event.artifact_id)
                 self.consumers.setdefault(event.artifact_id, set()).add(event.execution_id)
+            elif event.execution_id in resolvers:
+                # a Resolver makes nothing: its outputs are earlier artifacts it chose, so they are
+                # no lineage link (else every span's statistics would descend from the next span's)
+                self.resolved.setdefault(event.execution_id, set()).add(event.artifact_id)
             elif event.type in (pb.Event.OUTPUT, pb.Event.DECLARED_OUTPUT):
                 self.outputs.setdefault(event.execution_id, set()).add(event.artifact_id)
                 self.producers.setdefault(event.artifact_id, set()).add(event.execution_id)
+
+    def used_by(self, execution_id: int) -> set[int]:
+        """What the execution read, made or (a Resolver) chose."""
+        return (
+            self.inputs.get(execution_id, set())
+            | self.outputs.get(execution_id, set())
+            | self.resolved.get(execution_id, set())
+        )
 
     def type_of(self, artifact_id: int) -> str:
         return (
@@ -135,9 +156,19 @@ def _live(graph: _Graph, type_name: str) -> list[int]:
 
 
 def plan_retention(
-    gateway: MetadataGateway, pipeline: str, policy: RetentionPolicy, now: dt.datetime | None = None
+    gateway: MetadataGateway,
+    pipeline: str,
+    policy: RetentionPolicy,
+    now: dt.datetime | None = None,
+    run_in_progress: Callable[[str], bool] | None = None,
 ) -> RetentionPlan:
-    """What ``policy`` keeps and deletes in ``pipeline``'s store; changes nothing."""
+    """What ``policy`` keeps and deletes in ``pipeline``'s store; changes nothing.
+
+    ``run_in_progress(run_id)`` says whether that DAG run is still going (Airflow knows, MLMD does
+    not): everything its executions resolved, read or made is kept, since a task of that run may
+    still read what an earlier task (a Resolver) handed it. Asked once per run, newest first, for
+    the runs with executions in the last :data:`IN_PROGRESS_WINDOW`.
+    """
     graph = _Graph(gateway, pipeline)
     plan = RetentionPlan()
     pushes = sorted(
@@ -168,10 +199,11 @@ def plan_retention(
         graph.downstream(recent_examples),
         f"made from the newest {policy.keep_spans} span(s) {sorted(recent)}",
     )
+    if run_in_progress is not None:
+        _keep_runs_in_progress(plan, graph, run_in_progress, now or dt.datetime.now(dt.UTC))
     for execution_id, execution in graph.executions.items():
         if execution.last_known_state in _ACTIVE:
-            _keep(plan, graph.inputs.get(execution_id, set()) | graph.outputs.get(execution_id, set()),
-                  f"used by running execution {execution_id}")  # fmt: skip
+            _keep(plan, graph.used_by(execution_id), f"used by running execution {execution_id}")
     bases = [os.path.dirname(str(graph.prop(p, "pushed_destination")).rstrip("/")) for p in pushes
              if graph.prop(p, "pushed_destination")]  # fmt: skip
     cutoff = None
@@ -193,6 +225,22 @@ def plan_retention(
             size = graph.prop(artifact_id, MANIFEST_BYTES)
             plan.doomed.append(Doomed(artifact_id, graph.type_of(artifact_id), artifact.uri, int(size or 0)))
     return plan
+
+
+def _keep_runs_in_progress(
+    plan: RetentionPlan, graph: _Graph, run_in_progress: Callable[[str], bool], now: dt.datetime
+) -> None:
+    since = (now - IN_PROGRESS_WINDOW).timestamp() * 1000
+    by_run: dict[str, list[int]] = {}
+    for execution_id, execution in graph.executions.items():
+        if execution.last_update_time_since_epoch >= since and "run_id" in execution.custom_properties:
+            by_run.setdefault(execution.custom_properties["run_id"].string_value, []).append(execution_id)
+    for run_id, executions in sorted(by_run.items(), key=lambda item: -max(item[1])):
+        if run_in_progress(run_id):
+            used: set[int] = set()
+            for e in executions:
+                used |= graph.used_by(e)
+            _keep(plan, used, f"used by DAG run {run_id}, still in progress")
 
 
 def _inside(path: str, folder: str) -> bool:

@@ -291,6 +291,24 @@ class AirflowStack:
         self._wait(done, timeout, f"run {run_id} of {dag_id} to finish")
         return finished[0]
 
+    def wait_for_run_of_type(self, dag_id: str, run_type: str, timeout: float = 1800) -> RunTiming:
+        """Until a run of ``dag_id`` the scheduler created by itself (e.g. ``asset_triggered``) finishes."""
+        found: list[str] = []
+
+        def created() -> bool:
+            rows = self._query(
+                "SELECT run_id FROM dag_run WHERE dag_id = ? AND run_type = ? ORDER BY id", (dag_id, run_type)
+            )
+            found.extend(str(r[0]) for r in rows[:1])
+            return bool(rows)
+
+        self._wait(created, timeout, f"an {run_type} run of {dag_id}")
+        return self._wait_finished(dag_id, found[0], timeout)
+
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """Read the metadata DB (read-only), e.g. the asset tables."""
+        return self._query(sql, params)
+
     def task_log(self, dag_id: str, run_id: str, task_id: str, try_number: int = 1) -> str:
         """The task's log file as the LocalExecutor wrote it (default log layout)."""
         path = (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -107,7 +108,22 @@ def test_lineage_up_and_down(store):
 
 def test_the_store_must_be_named_once_and_exist(store, tmp_path):
     both = _tfx("runs", "history_pipeline", "--metadata-path", str(store), "--pipeline-root", str(tmp_path))
-    assert both.returncode != 0 and "exactly one of" in both.stderr
+    assert both.returncode != 0 and "not several" in both.stderr
+    # none named: the pipeline's own default (mlmd_default, else <pipeline roots>/<dag_id>/metadata.sqlite)
+    by_default = subprocess.run(
+        [str(AIRFLOW), "tfx", "runs", "history_pipeline"], capture_output=True, text=True, timeout=300,
+        env={**os.environ, "AIRFLOW_TFX_PIPELINE_ROOT_BASE": str(tmp_path / "roots")},
+    )  # fmt: skip
+    assert by_default.returncode != 0
+    assert f"no MLMD store at {tmp_path / 'roots' / 'history_pipeline'}" in by_default.stderr
+    (tmp_path / "roots" / "history_pipeline").mkdir(parents=True)
+    shutil.copy(store, tmp_path / "roots" / "history_pipeline" / "metadata.sqlite")
+    found = subprocess.run(
+        [str(AIRFLOW), "tfx", "runs", "history_pipeline", "-o", "json"], capture_output=True, text=True,
+        timeout=300, env={**os.environ, "AIRFLOW_TFX_PIPELINE_ROOT_BASE": str(tmp_path / "roots")},
+    )  # fmt: skip
+    assert found.returncode == 0, found.stderr[-2000:]
+    assert len(json.loads(found.stdout)) == 2
     absent = _tfx("runs", "history_pipeline", "--metadata-path", str(tmp_path / "none.db"))
     assert absent.returncode != 0 and "no MLMD store at" in absent.stderr
     unknown = _tfx("runs", "no_such_pipeline", "--metadata-path", str(store))

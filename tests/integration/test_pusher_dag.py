@@ -39,6 +39,20 @@ def _asset_events(uri: str) -> list[dict]:
         return [dict(r[0]) for r in rows]
 
 
+def _producers(uri: str) -> list[tuple[str, str]]:
+    from airflow.models.asset import AssetModel, TaskOutletAssetReference
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(TaskOutletAssetReference.dag_id, TaskOutletAssetReference.task_id)
+            .join(AssetModel, TaskOutletAssetReference.asset_id == AssetModel.id)
+            .where(AssetModel.uri == uri)
+        ).all()
+        return [(r[0], r[1]) for r in rows]
+
+
 @pytest.mark.parametrize("blessed", [True, False])
 def test_pusher_pushes_or_skips(airflow_db, dags_folder, tmp_path, blessed):
     model, blessing = _prepare(tmp_path, blessed)
@@ -56,8 +70,13 @@ def test_pusher_pushes_or_skips(airflow_db, dags_folder, tmp_path, blessed):
         [version] = [p for p in os.listdir(serving) if p.isdigit()]
         events = _asset_events(uri)
         assert [e["version"] for e in events] == [version]
-        # the same model again: no second version and no second event
-        assert run_dag(dag, utc(2024, 1, 2))["pusher"] == "success"
+        assert (
+            events[0]["task_id"] == "pusher"
+            and events[0]["outputs"]["pushed_model"][0]["type"] == "PushedModel"
+        )
+        assert _producers(uri) == [(dag_id, "pusher")]  # Airflow's asset view shows the Pusher as producer
+        # the same model again: no second version and no second event; the Pusher ends skipped
+        assert run_dag(dag, utc(2024, 1, 2))["pusher"] == "skipped"
         assert [p for p in os.listdir(serving) if p.isdigit()] == [version]
         assert len(_asset_events(uri)) == 1
     else:

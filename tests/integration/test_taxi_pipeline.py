@@ -121,8 +121,9 @@ def test_taxi_runs_then_caches_then_adds_a_span(taxi):
     folders_after_first = _folders(root)
 
     # 2. the same interval again: every component is a cache hit, nothing new written or pushed
+    # (the Pusher ends skipped: "nothing new to push", and no asset event)
     states = run_dag(dag, utc(2024, 1, 1))
-    assert states == dict.fromkeys(COMPONENTS, "success")
+    assert states == {**dict.fromkeys(COMPONENTS, "success"), "pusher": "skipped"}
     recorded = _executions_of_run(mlmd, _latest_run_id(mlmd))
     assert {k: recorded[k] for k in EXECUTORS} == dict.fromkeys(EXECUTORS, pb.Execution.CACHED)
     assert _folders(root) == folders_after_first

@@ -11,19 +11,23 @@ Parameters keep TFX's names and take the dict forms of TFX's protos:
 - ``input_base``: folder holding the input files (may be a rendered Airflow template);
 - ``input_config``: ``{"splits": [{"name": "train", "pattern": "train/*"}, ...]}``; patterns are
   globs relative to ``input_base`` and may hold ``{SPAN}``, ``{VERSION}`` (optionally with a
-  width, ``{SPAN:2}``) or ``{YYYY}``, ``{MM}``, ``{DD}``. ``None`` means one split, pattern ``*``;
+  width, ``{SPAN:2}``) or a date: ``{YYYY}{MM}{DD}``, or ``{YYYY}{MM}`` for monthly folders.
+  ``None`` means one split, pattern ``*``;
 - ``output_config``: ``{"split_config": {"splits": [{"name": "train", "hash_buckets": 2}, ...]},
   "partition_feature_name": "..."}``. ``None`` means a 2:1 train/eval hash split when the input
   has a single split, and the input's splits otherwise;
 - ``range_config``: ``{"static_range": {"start_span_number": N, "end_span_number": N}}`` picks one span;
 - ``span_from_data_interval``: derive the span from the run's data interval (see below);
+- ``span_from_asset_event``: read the span, date or folder named by the triggering asset event
+  (``asset_event``: it becomes ``range_config`` / ``input_base`` before the rules below apply);
 - ``input_format``: ``"csv"``, ``"tfrecord"`` or ``"parquet"``.
 
 Span and version, the same for every split:
 
 1. ``{YYYY}{MM}{DD}`` patterns: span = days since 1970-01-01 of the date. The date is
    ``range_config``'s span if given, else the date of ``data_interval_start`` (when present and
-   ``span_from_data_interval``), else the latest date found on disk.
+   ``span_from_data_interval``), else the latest date found on disk. ``{YYYY}{MM}`` patterns
+   work the same with the 1st of the month (a data interval starting mid-month reads its month).
 2. ``{SPAN}`` patterns: ``range_config``'s span if given, else the latest span on disk.
 3. No span placeholder: days since epoch of ``data_interval_start`` (when present and
    ``span_from_data_interval``), else 0. Backfilling over a static file thus yields one span
@@ -97,7 +101,8 @@ def _spec(
                 None,
                 '``{"splits": [{"name": "train", "pattern": "train/*"}, ...]}``: glob patterns relative to '
                 "``input_base``, may contain ``{SPAN}``, ``{VERSION}`` (optionally with a width, "
-                "``{SPAN:2}``) or ``{YYYY}{MM}{DD}``; ``None``: one split, pattern ``*``",
+                "``{SPAN:2}``) or a date, ``{YYYY}{MM}{DD}`` or monthly ``{YYYY}{MM}``; ``None``: one split, "
+                "pattern ``*``",
             ),
             "output_config": Parameter(
                 None,
@@ -113,8 +118,15 @@ def _spec(
             ),
             "span_from_data_interval": Parameter(
                 True,
-                "take the span from the run's data interval start: the ``{YYYY}{MM}{DD}`` date to read, or "
-                "days since 1970-01-01 without a span placeholder; ``False``: latest date on disk, or span 0",
+                "take the span from the run's data interval start: the ``{YYYY}{MM}{DD}`` date (or its "
+                "month for ``{YYYY}{MM}``) to read, or days since 1970-01-01 without a span placeholder; "
+                "``False``: latest date on disk, or span 0",
+            ),
+            "span_from_asset_event": Parameter(
+                False,
+                "read what the asset event that triggered the run names in its extra: ``span``, ``date`` "
+                "(``YYYY-MM-DD`` / ``YYYY-MM``) and/or ``path`` (a folder inside ``input_base``); runs not "
+                "triggered by an asset follow the rules above",
             ),
             "input_format": Parameter(input_format, formats_doc),
         },

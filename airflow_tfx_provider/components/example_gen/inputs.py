@@ -83,11 +83,11 @@ def _list_candidates(base: str, split: str, pattern: Pattern) -> list[_Candidate
         span: int | None = None
         if pattern.has_date:
             try:
-                day = dt.date(int(groups["YYYY"]), int(groups["MM"]), int(groups["DD"]))
+                day = dt.date(int(groups["YYYY"]), int(groups["MM"]), int(groups.get("DD") or 1))
             except ValueError:
+                shown = "-".join(groups[d] for d in ("YYYY", "MM", "DD") if groups.get(d))
                 raise InvalidInputDataError(
-                    f"input file {path} matches {full_pattern} but "
-                    f"{groups['YYYY']}-{groups['MM']}-{groups['DD']} is not a valid date"
+                    f"input file {path} matches {full_pattern} but {shown} is not a valid date"
                 ) from None
             span = _date_span(day)
         elif pattern.has_span:
@@ -103,6 +103,8 @@ def _list_candidates(base: str, split: str, pattern: Pattern) -> list[_Candidate
 
 
 def _span_text(pattern: Pattern, span: int) -> str:
+    if pattern.has_date and not pattern.has_day:
+        return f"month {_span_date(span):%Y-%m} (span {span})"
     if pattern.has_date:
         return f"date {_span_date(span)} (span {span})"
     return f"span {span}"
@@ -126,7 +128,8 @@ def _resolve_split(
     if range_span is not None:
         span, why = range_span, "from range_config"
     elif pattern.has_date and interval_date is not None:
-        span, why = _date_span(interval_date), "from the run's data interval start"
+        day = interval_date if pattern.has_day else interval_date.replace(day=1)  # monthly: its 1st
+        span, why = _date_span(day), "from the run's data interval start"
     else:
         span, why = available[-1], "the latest found"
     chosen = [c for c in candidates if c.span == span]

@@ -154,10 +154,9 @@ def _check_common(params: Mapping[str, Any], formats: Sequence[str]) -> None:
     fmt = params.get("input_format")
     if fmt not in formats:
         raise PipelineDefinitionError(f"input_format must be one of {list(formats)}, got {fmt!r}")
-    if not isinstance(params.get("span_from_data_interval", True), bool):
-        raise PipelineDefinitionError(
-            f"span_from_data_interval must be True or False, got {params.get('span_from_data_interval')!r}"
-        )
+    for flag in ("span_from_data_interval", "span_from_asset_event"):
+        if not isinstance(params.get(flag, False), bool):
+            raise PipelineDefinitionError(f"{flag} must be True or False, got {params.get(flag)!r}")
     splits = input_splits(params)
     output_splits(params, len(splits))
     span = range_span(params)
@@ -165,7 +164,7 @@ def _check_common(params: Mapping[str, Any], formats: Sequence[str]) -> None:
     if span is not None and not (pattern.has_span or pattern.has_date):
         raise PipelineDefinitionError(
             f"range_config selects span {span}, but the input pattern {pattern.text!r} has neither {{SPAN}} "
-            "nor {YYYY}{MM}{DD}"
+            "nor a date ({YYYY}{MM}{DD} or {YYYY}{MM})"
         )
 
 

@@ -1,7 +1,8 @@
 """ExampleGen's input split patterns: the placeholder syntax and what it turns into.
 
 A pattern is a glob relative to ``input_base`` that may hold ``{SPAN}``, ``{VERSION}`` (optionally
-with a width, ``{SPAN:2}``) or ``{YYYY}``, ``{MM}``, ``{DD}``. :func:`parse_pattern` checks the
+with a width, ``{SPAN:2}``) or a date: ``{YYYY}``, ``{MM}``, ``{DD}`` together, or ``{YYYY}`` and
+``{MM}`` alone for monthly folders (the date is then the 1st of the month). :func:`parse_pattern` checks the
 placeholders and gives a :class:`Pattern`: a glob to list candidate files and a regex to read
 the span, version or date out of their paths. Pure string work: no file system access.
 """
@@ -32,6 +33,11 @@ class Pattern:
     @property
     def has_date(self) -> bool:
         return "YYYY" in self.placeholders
+
+    @property
+    def has_day(self) -> bool:
+        """False for monthly patterns (``{YYYY}{MM}`` without ``{DD}``): their dates are 1st of month."""
+        return "DD" in self.placeholders
 
     @property
     def has_span(self) -> bool:
@@ -112,15 +118,18 @@ def parse_pattern(split: str, pattern: str) -> Pattern:
     regex_parts.append(_glob_to_regex(pattern[pos:]))
 
     dates = seen & set(_DATE_PLACEHOLDERS)
-    if dates and dates != set(_DATE_PLACEHOLDERS):
+    if dates and dates not in ({"YYYY", "MM", "DD"}, {"YYYY", "MM"}):
         raise PipelineDefinitionError(
-            f"{where}: date placeholders must come together as {{YYYY}}, {{MM}} and {{DD}}; found only "
+            f"{where}: date placeholders must come together as {{YYYY}}{{MM}}{{DD}} (daily) or "
+            "{YYYY}{MM} (monthly); found only "
             + ", ".join(f"{{{d}}}" for d in _DATE_PLACEHOLDERS if d in dates)
         )
     if dates and "SPAN" in seen:
-        raise PipelineDefinitionError(f"{where}: use either {{SPAN}} or {{YYYY}}{{MM}}{{DD}}, not both")
+        raise PipelineDefinitionError(f"{where}: use either {{SPAN}} or a date placeholder, not both")
     if "VERSION" in seen and not (dates or "SPAN" in seen):
-        raise PipelineDefinitionError(f"{where}: {{VERSION}} needs {{SPAN}} or {{YYYY}}{{MM}}{{DD}} as well")
+        raise PipelineDefinitionError(
+            f"{where}: {{VERSION}} needs {{SPAN}} or a date ({{YYYY}}{{MM}}{{DD}}) as well"
+        )
     return Pattern(
         text=text,
         placeholders=frozenset(seen),

@@ -243,6 +243,9 @@ def run(inputs: Inputs, outputs: Outputs, params: dict[str, Any], info: Executio
 
     copy_span(statistics, target)
     target.split_names = splits
+    # a summary in MLMD, so `airflow tfx runs` and the UI show the verdict without reading the files
+    target.properties["anomaly_count"] = len(report)
+    target.properties["anomalies"] = "; ".join(f"{s}: {f}: {d}" for s, f, d in report)[:1000]
 
     if report and params.get("fail_on_anomalies", False):
         bad_splits = sorted({split for split, _, _ in report})

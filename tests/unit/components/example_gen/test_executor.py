@@ -178,9 +178,10 @@ def test_module_import_is_cheap() -> None:
         ),
         (
             {"range_config": {"static_range": {"start_span_number": 1, "end_span_number": 1}}},
-            "has neither {SPAN} nor {YYYY}{MM}{DD}",
+            "has neither {SPAN} nor a date",
         ),
-        ({"input_config": {"splits": [{"name": "a", "pattern": "{YYYY}{MM}/*"}]}}, "must come together"),
+        ({"input_config": {"splits": [{"name": "a", "pattern": "{YYYY}{DD}/*"}]}}, "must come together"),
+        ({"input_config": {"splits": [{"name": "a", "pattern": "{MM}{DD}/*"}]}}, "must come together"),
         ({"input_config": {"splits": [{"name": "a", "pattern": "{SPAN}/{YYYY}{MM}{DD}"}]}}, "not both"),
         ({"input_config": {"splits": [{"name": "a", "pattern": "v{VERSION}/*"}]}}, "{VERSION} needs {SPAN}"),
         ({"input_config": {"splits": [{"name": "a", "pattern": "{SPAN}/{SPAN}"}]}}, "more than once"),
@@ -789,3 +790,26 @@ def test_taxi_data(tmp_path: Path) -> None:
     for rows in (train, eval_):
         assert all(f.WhichOneof("kind") for e in rows for f in e.features.feature.values())
         assert {feature(e, "pickup_census_tract")[0] for e in rows} == {"int64_list"}
+
+
+def test_monthly_placeholders_read_the_month_of_the_data_interval(tmp_path: Path) -> None:
+    for month, start in (("202401", 0), ("202402", 10), ("202404", 20)):
+        write(tmp_path / "in" / month / "trips.csv", csv_rows(2, start=start))
+    config = {"splits": [{"name": "all", "pattern": "{YYYY}{MM}/*.csv"}]}
+    base = str(tmp_path / "in")
+
+    # a data interval starting mid-month reads that month; the span is the 1st of the month
+    ref = run(tmp_path, info=interval(dt.date(2024, 2, 17)), input_base=base, input_config=config, out="a")
+    assert ref.properties["span"] == (dt.date(2024, 2, 1) - EPOCH).days
+    assert all_ids(ref) == [10, 11]
+
+    ref = run(tmp_path, input_base=base, input_config=config, out="b")  # no interval: the latest month
+    assert ref.properties["span"] == (dt.date(2024, 4, 1) - EPOCH).days
+
+    with pytest.raises(InvalidInputDataError) as err:
+        run(tmp_path, info=interval(dt.date(2024, 3, 5)), input_base=base, input_config=config, out="c")
+    assert "month 2024-03" in str(err.value) and os.path.join(base, "202403/*.csv") in str(err.value)
+
+    write(tmp_path / "in" / "202413" / "trips.csv", csv_rows(1))
+    with pytest.raises(InvalidInputDataError, match="2024-13 is not a valid date"):
+        run(tmp_path, input_base=base, input_config=config, out="d")

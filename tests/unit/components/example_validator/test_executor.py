@@ -87,6 +87,7 @@ def test_clean_data_has_no_anomalies(data, run_component, tmp_path, caplog):
         assert dict(anomalies.anomaly_info) == {}
         assert anomalies.baseline.feature  # TFDV records the schema it validated against
     assert "split 'eval': no anomalies" in caplog.text
+    assert out.properties["anomaly_count"] == 0 and out.properties["anomalies"] == ""
 
 
 def test_unexpected_value_and_missing_feature(data, run_component, tmp_path, caplog):
@@ -99,6 +100,9 @@ def test_unexpected_value_and_missing_feature(data, run_component, tmp_path, cap
     assert "zeta" in eval_anomalies.anomaly_info["company"].description
     assert "eval: company: Unexpected string values" in caplog.text
     assert "eval: trips:" in caplog.text
+    # the summary MLMD keeps (read by `airflow tfx runs`)
+    assert out.properties["anomaly_count"] == 2
+    assert "eval: company: Unexpected string values" in str(out.properties["anomalies"])
 
 
 def test_fail_on_anomalies(data, run_component, tmp_path):
