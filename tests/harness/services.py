@@ -1,7 +1,7 @@
 """Real database servers for tests, installed from Debian packages and started on loopback.
 
-``make test`` installs the packages (postgresql, mariadb-server); the fixtures start a
-private instance in a temporary folder on a free port and stop it afterwards.
+``make test`` installs the packages (postgresql, mariadb-server, redis-server); the fixtures
+start a private instance in a temporary folder on a free port and stop it afterwards.
 """
 
 from __future__ import annotations
@@ -108,3 +108,26 @@ def mariadb_server(workdir: Path) -> Iterator[Server]:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@contextlib.contextmanager
+def redis_server(workdir: Path) -> Iterator[Server]:
+    """A Redis server (no persistence, no password) on 127.0.0.1, e.g. as a Celery broker."""
+    binary = _require(shutil.which("redis-server") or "/usr/bin/redis-server", "redis-server")
+    workdir.mkdir(parents=True, exist_ok=True)
+    log, port = workdir / "server.log", free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(workdir), "--logfile", str(log), "--daemonize", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_for_port(port, 30, log)
+        yield Server("127.0.0.1", port, "")
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
