@@ -79,10 +79,10 @@ serve: setup
 # The MLMD tests against MySQL/PostgreSQL and the Celery deployment test (Redis broker) start real
 # servers on loopback (tests/harness/services.py); their Debian packages are installed here when
 # missing (as root, like CI).
-SERVER_PACKAGES := postgresql mariadb-server redis-server
+SERVER_PACKAGES := postgresql mariadb-server redis-server chromium
 test-services:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v mariadbd >/dev/null 2>&1 \
-		|| ! command -v redis-server >/dev/null 2>&1; then \
+		|| ! command -v redis-server >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then \
 		echo "installing $(SERVER_PACKAGES) (Debian packages) for the server tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SERVER_PACKAGES) >/dev/null; \
 	fi

@@ -58,5 +58,10 @@ class ComponentSkipped(TfxProviderError):
     """A component's gate decided it must not run (e.g. the model is not blessed).
 
     The operator turns it into ``AirflowSkipException``: the task shows as skipped in the UI
-    and downstream tasks follow their trigger rules. Nothing is written.
+    and downstream tasks follow their trigger rules. Nothing is written. ``code`` says why in a
+    word: ``not_blessed``, ``backfill``, ``nothing_new`` (the Pusher), ``gated`` (other gates).
     """
+
+    def __init__(self, message: str, code: str = "gated") -> None:
+        super().__init__(message)
+        self.code = code

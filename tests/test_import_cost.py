@@ -53,3 +53,18 @@ def test_the_plan_loads_no_airflow():
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'airflow')))"
     )
     assert _loaded_by(code) == []
+
+
+def test_the_plugin_loads_no_heavy_module_nor_its_web_app():
+    """Every Airflow process that loads plugins imports it: the scheduler, the dag-processor, each
+    task. Its pages' FastAPI app (and MLMD, TFDV's protos...) load in the api-server on first use.
+    (What it costs in time is measured by ``bench.import_time``, not asserted here.)"""
+    code = (
+        "import json, sys; import airflow.plugins_manager; before = set(sys.modules); "
+        "import airflow_tfx_provider.plugins as p; "
+        "assert p.TfxPlugin.fastapi_apps[0]['url_prefix'] == '/tfx'; "
+        f"heavy = {[*HEAVY, 'fastapi', 'airflow_tfx_provider.plugins.app']!r}; "
+        "print(json.dumps(sorted(m for m in set(sys.modules) - before if m.split('.')[0] in heavy "
+        "or m in heavy)))"
+    )
+    assert _loaded_by(code) == []

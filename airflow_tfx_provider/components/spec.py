@@ -99,8 +99,19 @@ Inputs = Mapping[str, list[ArtifactRef]]
 Outputs = Mapping[str, list[ArtifactRef]]
 Executor = Callable[[Inputs, Outputs, dict[str, Any], ExecutionInfo], None]
 InputFingerprint = Callable[[dict[str, Any], ExecutionInfo], str]
+
+
 #: Decides before anything runs whether the component may run: a reason to skip, or None.
-Gate = Callable[[Inputs, dict[str, Any], ExecutionInfo], str | None]
+@dataclass(frozen=True)
+class Refusal:
+    """A gate's no: ``code`` in a word (``not_blessed``, ``backfill``), ``reason`` for people."""
+
+    code: str
+    reason: str
+
+
+#: A spec's gate: ``None`` lets the component run; a ``Refusal`` (or a plain reason) skips it.
+Gate = Callable[[Inputs, dict[str, Any], ExecutionInfo], "Refusal | str | None"]
 
 
 _DOTTED_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$")

@@ -42,6 +42,7 @@ class ComponentOutcome:
     detail: str  # the skip reason, the failure, or which execution a cache hit reused
     seconds: float
     execution_id: int
+    skip_code: str = ""  # for skipped ones: not_blessed, backfill, gated
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,16 @@ def runs(gateway: MetadataGateway, pipeline: str) -> list[RunSummary]:
     records = _records(gateway, pipeline)
     if records is None:
         return []
+    return summarize_runs(records)
+
+
+def summarize_runs(records: PipelineRecords, only: str | None = None) -> list[RunSummary]:
+    """The runs of already loaded records (just run ``only`` when given), oldest first."""
     by_run = records.executions_by_run()
     summaries = []
     for context in records.run_contexts:
+        if only is not None and records.run_id(context) != only:
+            continue
         components = []
         model_id: int | None = None
         verdict = ""
@@ -126,6 +134,9 @@ def runs(gateway: MetadataGateway, pipeline: str) -> list[RunSummary]:
                     detail=detail,
                     seconds=round(seconds, 1),
                     execution_id=execution.id,
+                    skip_code=execution.custom_properties["skip_code"].string_value
+                    if "skip_code" in execution.custom_properties
+                    else "",
                 )
             )
         summaries.append(

@@ -14,7 +14,7 @@ import inspect
 import logging
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from airflow.sdk import Asset, BaseOperator, Context
 from airflow.sdk.exceptions import AirflowSkipException
@@ -30,15 +30,38 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: The XCom key of a skipped task's reason, ``{"code": ..., "reason": ...}``.
+SKIP_XCOM_KEY = "tfx_skip"
+
+
+#: The libraries whose INFO lines fill a component's log (Beam's worker chatter, absl's notes).
+NOISY_LIBRARIES = (
+    "absl", "apache_beam", "tensorflow", "tensorflow_transform", "tensorflow_model_analysis",
+    "tensorflow_data_validation", "tfx_bsl", "keras_tuner", "h5py", "urllib3",
+)  # fmt: skip
+
+
+def library_log_level() -> str:
+    """``[tfx] library_log_level`` (``AIRFLOW__TFX__LIBRARY_LOG_LEVEL``): WARNING by default."""
+    from airflow.configuration import conf
+
+    level = str(conf.get("tfx", "library_log_level", fallback="WARNING")).upper()
+    return level if level in logging.getLevelNamesMapping() else "WARNING"
+
 
 def prepare_tensorflow_environment() -> None:
     """Process settings every component needs before TensorFlow is imported.
 
     TF 2.16 ships Keras 3 as ``tf.keras`` while TFT and TFMA expect Keras 2, so the legacy
-    Keras (tf-keras) is selected; TensorFlow's C++ info logs are quieted.
+    Keras (tf-keras) is selected; TensorFlow's C++ info logs are quieted, and so are the
+    libraries' INFO lines (the provider's own lines and every warning stay; set
+    ``[tfx] library_log_level = INFO`` to see them all).
     """
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    level = library_log_level()
+    for name in NOISY_LIBRARIES:
+        logging.getLogger(name).setLevel(level)
 
 
 @functools.cache
@@ -102,7 +125,7 @@ class ComponentOperator(PipelineTaskOperator):
         try:
             result = launch(self.spec, settings, self.pull_inputs(context), self.launch_parameters(context))
         except ComponentSkipped as skipped:
-            raise AirflowSkipException(str(skipped)) from None
+            self.skip(context, skipped.code, str(skipped))
         state = "reused cached outputs" if result.cached else "executed"
         log.info(
             "%s %s in %.1fs (MLMD execution %d)", self.spec.name, state, result.seconds, result.execution_id
@@ -110,6 +133,11 @@ class ComponentOperator(PipelineTaskOperator):
         payload = self.push_outputs(context, result.outputs)
         self.after_launch(context, result)
         return payload
+
+    def skip(self, context: Context, code: str, reason: str) -> NoReturn:
+        """End the task skipped; ``tfx_skip`` in XCom says why (``code``: not_blessed, backfill, ...)."""
+        context["ti"].xcom_push(key=SKIP_XCOM_KEY, value={"code": code, "reason": reason})
+        raise AirflowSkipException(reason)
 
     def launch_parameters(self, context: Context) -> Mapping[str, Any]:
         """The (rendered) parameters this run launches with; subclasses may derive them from the context."""

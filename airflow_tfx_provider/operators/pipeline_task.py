@@ -14,6 +14,7 @@ from airflow_tfx_provider.components.spec import ExecutionInfo
 from airflow_tfx_provider.exceptions import InputResolutionError, PipelineDefinitionError
 from airflow_tfx_provider.hooks.mlmd import MLMDHook
 from airflow_tfx_provider.metadata.config import MetadataConfig
+from airflow_tfx_provider.operators.links import TfxArtifactsLink
 from airflow_tfx_provider.operators.wiring import OutputRef, Outputs, producer_task_ids
 from airflow_tfx_provider.runtime.settings import RunSettings, TaskOutput
 from airflow_tfx_provider.types import ArtifactRef, refs_to_json
@@ -21,6 +22,10 @@ from airflow_tfx_provider.types import ArtifactRef, refs_to_json
 log = logging.getLogger(__name__)
 
 PIPELINE_ROOT_ENV = "AIRFLOW_TFX_PIPELINE_ROOT_BASE"
+
+
+#: The XCom key under which every TFX task records where its pipeline's store is (the UI reads it).
+STORE_XCOM_KEY = "tfx_store"
 
 
 def default_pipeline_root(dag_id: str) -> str:
@@ -60,6 +65,7 @@ class PipelineTaskOperator(BaseOperator):
 
     template_fields: Sequence[str] = ("pipeline_root",)
     output_types: Mapping[str, str] = {}
+    operator_extra_links = (TfxArtifactsLink(),)
 
     def __init__(
         self,
@@ -105,19 +111,34 @@ class PipelineTaskOperator(BaseOperator):
     def resolved_pipeline_root(self) -> str:
         return os.path.abspath(self.pipeline_root or default_pipeline_root(self.dag_id))
 
-    def metadata_config(self, pipeline_root: str) -> MetadataConfig:
+    def store_reference(self, pipeline_root: str) -> dict[str, str]:
+        """Where this task's artifacts and MLMD records live: the pipeline root, and the MLMD store
+        as a connection id or a SQLite path (never credentials). Pushed to XCom (``tfx_store``) so
+        that the UI pages find a DAG's store without parsing its file."""
         if self.metadata_conn_id:
-            return MLMDHook(self.metadata_conn_id).get_metadata_config()
+            return {"pipeline_root": pipeline_root, "conn_id": self.metadata_conn_id}
         if self.metadata_path:
-            return MetadataConfig(path=os.path.abspath(self.metadata_path))
+            return {"pipeline_root": pipeline_root, "sqlite_path": os.path.abspath(self.metadata_path)}
         try:
-            return MLMDHook(MLMDHook.default_conn_name).get_metadata_config()
+            MLMDHook(MLMDHook.default_conn_name).get_metadata_config()
+            return {"pipeline_root": pipeline_root, "conn_id": MLMDHook.default_conn_name}
         except AirflowNotFoundException:
-            return MetadataConfig.sqlite_under(pipeline_root)
+            embedded = MetadataConfig.sqlite_under(pipeline_root).path
+            return {"pipeline_root": pipeline_root, "sqlite_path": embedded}
+
+    def metadata_config(self, pipeline_root: str) -> MetadataConfig:
+        reference = self.store_reference(pipeline_root)
+        if "conn_id" in reference:
+            return MLMDHook(reference["conn_id"]).get_metadata_config()
+        return MetadataConfig(path=reference["sqlite_path"])
 
     def run_settings(self, context: Context) -> RunSettings:
-        """The run's settings, built once: the executor gets ``.run`` as its ``ExecutionInfo``."""
+        """The run's settings, built once: the executor gets ``.run`` as its ``ExecutionInfo``.
+
+        Also pushes the ``tfx_store`` XCom (:meth:`store_reference`) for the UI pages.
+        """
         root = self.resolved_pipeline_root()
+        context["ti"].xcom_push(key=STORE_XCOM_KEY, value=self.store_reference(root))
         run = ExecutionInfo(
             pipeline_name=self.dag_id,
             pipeline_root=root,

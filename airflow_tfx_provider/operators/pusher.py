@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import Asset, Context
-from airflow.sdk.exceptions import AirflowSkipException
 
 from airflow_tfx_provider.components.pusher import PusherSpec, base_directory
 from airflow_tfx_provider.operators.component import ComponentOperator
@@ -99,10 +98,12 @@ class PusherOperator(ComponentOperator):
             why = "the model was pushed before"
             if result.cached:
                 why = "a cache hit: this model and destination were pushed by an earlier run"
-            raise AirflowSkipException(
+            self.skip(
+                context,
+                "nothing_new",
                 f"nothing new to push: Model #{props.get('pushed_model_id')} is version "
                 f"{props.get('pushed_version')} at {props.get('pushed_destination')} ({why}); "
-                "no asset event emitted"
+                "no asset event emitted",
             )
         super().after_launch(context, result)
         context["outlet_events"][self.model_asset].extra.update(

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_tfx_provider.components.spec import ComponentSpec, ExecutionInfo
+from airflow_tfx_provider.components.spec import ComponentSpec, ExecutionInfo, Refusal
 from airflow_tfx_provider.exceptions import ComponentSkipped, PipelineDefinitionError
 from airflow_tfx_provider.metadata.store import MetadataGateway, RunContexts
 from airflow_tfx_provider.runtime import attempts, output_dirs
@@ -94,15 +94,19 @@ def _apply_gate(launch: _Launch) -> None:
     gate = launch.spec.load_gate()
     if gate is None:
         return
-    reason = gate(launch.inputs, launch.params, launch.run)
-    if reason is None:
+    said = gate(launch.inputs, launch.params, launch.run)
+    if said is None:
         return
-    properties = {"component_id": launch.run.component_id, "run_id": launch.run.run_id, "skip_reason": reason}
+    code, reason = (said.code, said.reason) if isinstance(said, Refusal) else ("gated", str(said))
+    properties = {
+        "component_id": launch.run.component_id, "run_id": launch.run.run_id, "skip_reason": reason,
+        "skip_code": code,
+    }  # fmt: skip
     launch.gateway.record_reusing_execution(
         launch.spec.name, launch.contexts, launch.inputs, {}, properties, state="CANCELED"
     )
     log.info("%s skipped: %s", launch.where, reason)
-    raise ComponentSkipped(f"{launch.where} skipped: {reason}")
+    raise ComponentSkipped(f"{launch.where} skipped: {reason}", code)
 
 
 def _from_cache(launch: _Launch, properties: dict[str, Any]) -> tuple[int, ArtifactMap] | None:

@@ -39,6 +39,18 @@ def _asset_events(uri: str) -> list[dict]:
         return [dict(r[0]) for r in rows]
 
 
+def _skip_codes(dag_id: str) -> list[str]:
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        rows = session.execute(
+            select(XComModel.value).where(XComModel.dag_id == dag_id, XComModel.key == "tfx_skip")
+        ).all()
+        return [XComModel.deserialize_value(r)["code"] for r in rows]
+
+
 def _producers(uri: str) -> list[tuple[str, str]]:
     from airflow.models.asset import AssetModel, TaskOutletAssetReference
     from airflow.utils.session import create_session
@@ -77,10 +89,12 @@ def test_pusher_pushes_or_skips(airflow_db, dags_folder, tmp_path, blessed):
         assert _producers(uri) == [(dag_id, "pusher")]  # Airflow's asset view shows the Pusher as producer
         # the same model again: no second version and no second event; the Pusher ends skipped
         assert run_dag(dag, utc(2024, 1, 2))["pusher"] == "skipped"
+        assert _skip_codes(dag_id) == ["nothing_new"]  # machine-readable, in XCom
         assert [p for p in os.listdir(serving) if p.isdigit()] == [version]
         assert len(_asset_events(uri)) == 1
     else:
         assert states["pusher"] == "skipped"
+        assert _skip_codes(dag_id) == ["not_blessed"]
         assert not serving.exists() or [p for p in os.listdir(serving) if p.isdigit()] == []
         assert _asset_events(uri) == []
 

@@ -34,6 +34,7 @@ from airflow_tfx_provider.components.spec import (
     ExecutionInfo,
     Inputs,
     Outputs,
+    Refusal,
 )
 from airflow_tfx_provider.exceptions import (
     ComponentSkipped,
@@ -71,10 +72,10 @@ _OUTPUT_KIND_OF_METHOD = {
 }
 
 
-def gate(inputs: Inputs, params: dict[str, Any], info: ExecutionInfo) -> str | None:
+def gate(inputs: Inputs, params: dict[str, Any], info: ExecutionInfo) -> Refusal | None:
     """Skip when the given model blessing says no."""
     reason = refusal(list(inputs.get("model_blessing", [])))
-    return None if reason is None else f"not running inference: {reason}"
+    return None if reason is None else Refusal("not_blessed", f"not running inference: {reason}")
 
 
 def selected_splits(examples: ArtifactRef, wanted: list[str]) -> list[str]:

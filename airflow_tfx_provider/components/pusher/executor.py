@@ -19,6 +19,7 @@ from airflow_tfx_provider.components.spec import (
     ExecutionInfo,
     Inputs,
     Outputs,
+    Refusal,
 )
 from airflow_tfx_provider.exceptions import ExecutorError, InvalidInputDataError
 from airflow_tfx_provider.types import ArtifactRef
@@ -32,13 +33,13 @@ RECORDS_DIR = ".push_records"
 PUSH_RECORD_FILE = "push_record.json"
 
 
-def gate(inputs: Inputs, params: dict[str, Any], info: ExecutionInfo) -> str | None:
+def gate(inputs: Inputs, params: dict[str, Any], info: ExecutionInfo) -> Refusal | None:
     """Skip when a blessing says no, or for a backfill run unless allowed."""
     reason = refusal([*inputs.get("model_blessing", []), *inputs.get("infra_blessing", [])])
     if reason is not None:
-        return f"not pushing: {reason}"
+        return Refusal("not_blessed", f"not pushing: {reason}")
     if info.run_type == "backfill" and not params["allow_backfill_push"]:
-        return "not pushing from a backfill run (set allow_backfill_push=True to push)"
+        return Refusal("backfill", "not pushing from a backfill run (set allow_backfill_push=True to push)")
     return None
 
 

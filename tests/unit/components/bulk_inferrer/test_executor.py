@@ -132,8 +132,9 @@ def test_gate_refuses_an_unblessed_model_and_accepts_a_blessed_one(tmp_path):
     params = BulkInferrerSpec.resolve_parameters({}, where="t")
     assert gate({}, params, ExecutionInfo()) is None
     assert gate({"model_blessing": [blessing(tmp_path, True, 1)]}, params, ExecutionInfo()) is None
-    reason = gate({"model_blessing": [blessing(tmp_path, False, 2)]}, params, ExecutionInfo())
-    assert reason is not None and "NOT_BLESSED" in reason and "#2" in reason
+    refused = gate({"model_blessing": [blessing(tmp_path, False, 2)]}, params, ExecutionInfo())
+    assert refused is not None and refused.code == "not_blessed"
+    assert "NOT_BLESSED" in refused.reason and "#2" in refused.reason
 
 
 def test_bad_model_path_and_unknown_split_are_reported(setup, run_component, tmp_path):

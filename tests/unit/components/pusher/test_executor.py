@@ -100,10 +100,13 @@ def test_gate_refuses_unblessed_models_and_backfills(tmp_path):
     ok = {"model_blessing": [blessing(tmp_path, "ModelBlessing", True)]}
     assert gate(ok, params, ExecutionInfo(run_type="scheduled")) is None
     bad_model = {"model_blessing": [blessing(tmp_path, "ModelBlessing", False, 10)]}
-    assert "NOT_BLESSED" in (gate(bad_model, params, ExecutionInfo()) or "")
+    refused = gate(bad_model, params, ExecutionInfo())
+    assert refused is not None and refused.code == "not_blessed" and "NOT_BLESSED" in refused.reason
     bad_infra = {**ok, "infra_blessing": [blessing(tmp_path, "InfraBlessing", False, 11)]}
-    assert "INFRA_NOT_BLESSED" in (gate(bad_infra, params, ExecutionInfo()) or "")
-    assert "backfill" in (gate(ok, params, ExecutionInfo(run_type="backfill")) or "")
+    refused = gate(bad_infra, params, ExecutionInfo())
+    assert refused is not None and refused.code == "not_blessed" and "INFRA_NOT_BLESSED" in refused.reason
+    refused = gate(ok, params, ExecutionInfo(run_type="backfill"))
+    assert refused is not None and refused.code == "backfill" and "backfill" in refused.reason
     assert gate(ok, {**params, "allow_backfill_push": True}, ExecutionInfo(run_type="backfill")) is None
 
 
