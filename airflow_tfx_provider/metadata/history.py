@@ -328,8 +328,11 @@ def _overall_metrics(records: PipelineRecords, blessing_id: int) -> dict[str, fl
 def models(gateway: MetadataGateway, pipeline: str) -> list[ModelRow]:
     """Every model ``pipeline`` trained, oldest first, with its newest verdict and its pushes."""
     records = _records(gateway, pipeline)
-    if records is None:
-        return []
+    return [] if records is None else model_rows(records)
+
+
+def model_rows(records: PipelineRecords) -> list[ModelRow]:
+    """``models`` of already loaded records."""
     newest_blessing: dict[int, ArtifactRef] = {}
     for stored in reversed(records.live("ModelBlessing")):  # oldest first: the newest one stays
         newest_blessing[int(stored.ref.properties.get("current_model_id", -1))] = stored.ref

@@ -8,6 +8,7 @@ and run contexts in bulk; the views then work in memory.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,10 @@ def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
         yield list(ids[start : start + _CHUNK])
 
 
+def _stored(proto: Any, type_name: str) -> StoredArtifact:
+    return StoredArtifact(ref_from_proto(proto, type_name), pb.Artifact.State.Name(proto.state))
+
+
 @dataclass
 class PipelineRecords:
     """Executions, artifacts and the events between them, of one pipeline."""
@@ -44,6 +49,12 @@ class PipelineRecords:
     outputs: dict[int, dict[str, list[int]]] = field(default_factory=dict)  # execution -> key -> artifacts
     producers: dict[int, list[int]] = field(default_factory=dict)  # artifact -> executions, oldest first
 
+    context_id: int = 0
+    #: the newest last-update times seen (ms): a refresh reads only what changed since
+    execution_mark: int = 0
+    artifact_mark: int = 0
+    events: dict[int, list[Any]] = field(default_factory=dict)  # execution -> its events
+
     @classmethod
     def load(cls, gateway: MetadataGateway, pipeline: str) -> PipelineRecords:
         """Raise ``LookupError`` when the store has no such pipeline."""
@@ -51,48 +62,93 @@ class PipelineRecords:
         context = store.get_context_by_type_and_name(PIPELINE_CONTEXT, pipeline)
         if context is None:
             raise LookupError(f"no pipeline {pipeline!r} in {gateway.config.describe()}")
-        runs = [
-            c for c in store.get_contexts_by_type(PIPELINE_RUN_CONTEXT) if c.name.startswith(f"{pipeline}.")
-        ]
-        executions = {e.id: e for e in store.get_executions_by_context(context.id)}
-        events = [e for ids in _chunks(sorted(executions)) for e in store.get_events_by_execution_ids(ids)]
-        protos = {a.id: a for a in store.get_artifacts_by_context(context.id)}
-        missing = sorted({e.artifact_id for e in events} - set(protos))  # e.g. another pipeline's inputs
+        records = cls(pipeline, [], {}, {}, {}, {}, context_id=context.id)
+        records._read(gateway, since=None)
+        return records
+
+    def refresh(self, gateway: MetadataGateway) -> PipelineRecords:
+        """These records plus what changed since they were read (new or updated executions,
+        artifacts, runs), as a new object.
+
+        MLMD sets ``last_update_time_since_epoch`` on every change (a new state, a property, an
+        artifact marked DELETED), so filtering on it finds them; the same millisecond is read
+        again, which is harmless.
+        """
+        fresh = dataclasses.replace(
+            self,
+            executions=dict(self.executions),
+            artifacts=dict(self.artifacts),
+            created=dict(self.created),
+            events=dict(self.events),
+        )  # a copy: pages rendering from this one in other threads keep a consistent view
+        fresh._read(gateway, since=(self.execution_mark, self.artifact_mark))
+        return fresh
+
+    def _read(self, gateway: MetadataGateway, since: tuple[int, int] | None) -> None:
+        import ml_metadata as mlmd
+
+        store = gateway.raw
+
+        def changed(mark: int) -> Any:
+            if since is None:
+                return None
+            return mlmd.ListOptions(filter_query=f"last_update_time_since_epoch >= {mark}")
+
+        prefix = f"{self.pipeline}."
+        runs = [c for c in store.get_contexts_by_type(PIPELINE_RUN_CONTEXT) if c.name.startswith(prefix)]
+        self.run_contexts = sorted(runs, key=lambda c: (c.create_time_since_epoch, c.id))
+        self.execution_types = {t.id: t.name for t in store.get_execution_types()}
+        executions = store.get_executions_by_context(
+            self.context_id, list_options=changed(since[0] if since else 0)
+        )
+        self.executions.update({e.id: e for e in executions})
+        fresh = sorted(e.id for e in executions)
+        for execution_id in fresh:
+            self.events[execution_id] = []
+        for ids in _chunks(fresh):
+            for event in store.get_events_by_execution_ids(ids):
+                self.events[event.execution_id].append(event)
+        protos = {
+            a.id: a
+            for a in store.get_artifacts_by_context(
+                self.context_id, list_options=changed(since[1] if since else 0)
+            )
+        }
+        referenced = {e.artifact_id for i in fresh for e in self.events[i]}
+        missing = sorted(referenced - set(protos) - set(self.artifacts))  # e.g. another pipeline's inputs
         protos.update({a.id: a for ids in _chunks(missing) for a in store.get_artifacts_by_id(ids)})
         type_names = {}
         for artifact_type in store.get_artifact_types():
             know_type(artifact_type)
             type_names[artifact_type.id] = artifact_type.name
-        records = cls(
-            pipeline=pipeline,
-            run_contexts=sorted(runs, key=lambda c: (c.create_time_since_epoch, c.id)),
-            executions=executions,
-            execution_types={t.id: t.name for t in store.get_execution_types()},
-            artifacts={
-                a.id: StoredArtifact(
-                    ref_from_proto(a, type_names[a.type_id]), pb.Artifact.State.Name(a.state)
-                )
-                for a in protos.values()
-            },
-            created={a.id: a.create_time_since_epoch for a in protos.values()},
+        for a in protos.values():
+            self.artifacts[a.id] = _stored(a, type_names[a.type_id])
+            self.created[a.id] = a.create_time_since_epoch
+        self.execution_mark = max(
+            [self.execution_mark, *(e.last_update_time_since_epoch for e in executions)]
         )
+        self.artifact_mark = max(
+            [self.artifact_mark, *(a.last_update_time_since_epoch for a in protos.values())]
+        )
+        if fresh:
+            self._index_events()
+
+    def _index_events(self) -> None:
+        self.inputs, self.producers = {}, {}
         keyed: dict[int, dict[str, list[tuple[int, int]]]] = {}
-        for event in events:
-            if event.type == pb.Event.INPUT:
-                records.inputs.setdefault(event.execution_id, []).append(event.artifact_id)
-            elif event.type == pb.Event.OUTPUT:
-                key, index = event.path.steps[0].key, event.path.steps[1].index
-                keyed.setdefault(event.execution_id, {}).setdefault(key, []).append(
-                    (index, event.artifact_id)
-                )
-                records.producers.setdefault(event.artifact_id, []).append(event.execution_id)
-        records.outputs = {
+        for execution_id in sorted(self.events):
+            for event in self.events[execution_id]:
+                if event.type == pb.Event.INPUT:
+                    self.inputs.setdefault(execution_id, []).append(event.artifact_id)
+                elif event.type == pb.Event.OUTPUT:
+                    key, index = event.path.steps[0].key, event.path.steps[1].index
+                    by_key = keyed.setdefault(execution_id, {})
+                    by_key.setdefault(key, []).append((index, event.artifact_id))
+                    self.producers.setdefault(event.artifact_id, []).append(execution_id)
+        self.outputs = {
             execution: {key: [a for _, a in sorted(items)] for key, items in by_key.items()}
             for execution, by_key in keyed.items()
         }
-        for producers in records.producers.values():
-            producers.sort()
-        return records
 
     # ------------------------------------------------------------------------------- lookups
     def run_id(self, context: Any) -> str:

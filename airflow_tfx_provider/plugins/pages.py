@@ -7,6 +7,7 @@ protos load on the first page, never with the plugin.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,10 +31,28 @@ from airflow_tfx_provider.plugins.store import PipelineStore
 SLICE_TREND_MODELS = 60
 
 
+#: The api-server keeps each pipeline's records and reads only what changed on the next page
+#: (a thousand runs take about a second to read whole, a few milliseconds to refresh).
+_CACHE: dict[tuple[str, str | None, str | None], Any] = {}
+_LOCK = threading.Lock()
+
+
 def _records(store: PipelineStore) -> Any:
     from airflow_tfx_provider.metadata.records import PipelineRecords
 
-    return PipelineRecords.load(store.gateway(), store.dag_id)
+    key = (store.dag_id, store.conn_id, store.sqlite_path)
+    with _LOCK:
+        cached = _CACHE.get(key)
+        gateway = store.gateway()
+        records = PipelineRecords.load(gateway, store.dag_id) if cached is None else cached.refresh(gateway)
+        _CACHE[key] = records
+        return records
+
+
+def forget_records() -> None:
+    """Drop the cached records (the next page reads each store whole again)."""
+    with _LOCK:
+        _CACHE.clear()
 
 
 def _artifact_link(store: PipelineStore, stored: Any) -> Markup:
@@ -132,10 +151,10 @@ def run_page(store: PipelineStore, run_id: str, task_id: str | None = None) -> s
 
 # -------------------------------------------------------------------------------- model history
 def models_page(store: PipelineStore, metric: str | None = None, slice_name: str | None = None) -> str:
-    from airflow_tfx_provider.metadata.history import models
+    from airflow_tfx_provider.metadata.history import model_rows
     from airflow_tfx_provider.ui.data import svg as charts
 
-    rows = models(store.gateway(), store.dag_id)
+    rows = model_rows(_records(store))
     if not rows:
         raise LookupError(f"pipeline {store.dag_id!r} has trained no model yet")
     names = sorted({m for r in rows for m in r.metrics})
