@@ -87,8 +87,10 @@ test-services:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SERVER_PACKAGES) >/dev/null; \
 	fi
 
+# Two workers (pytest-xdist), a test file per worker at a time: most integration tests wait on
+# servers and subprocesses, so the two cores stay busy; each worker has its own Airflow home.
 test: setup lint test-services
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 # The inner loop: unit tests (executors on tiny real data, specs, operators, the factory's plan,
 # the layer rules) and the import checks; no database servers, no whole-DAG runs, no scheduler,

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,3 +51,36 @@ def airflow_db() -> Path:
 @pytest.fixture(scope="session")
 def dags_folder() -> Path:
     return DAGS_FOLDER
+
+
+# --- the fault suite's figures (tests/faults/tally.py), also under pytest-xdist -----------------
+# Each xdist worker counts its own cases and hands them to the controller when it finishes;
+# the controller (or a plain run) prints the sum at the end of the session.
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from tests.faults.tally import TALLY
+
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["fault_tally"] = dict(TALLY)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_WorkerTallies(), "fault-tallies")
+
+
+class _WorkerTallies:
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        from tests.faults.tally import TALLY
+
+        TALLY.update(getattr(node, "workeroutput", {}).get("fault_tally", {}))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from tests.faults.tally import TALLY
+
+    if TALLY:
+        terminalreporter.write_sep("-", "fault suite figures")
+        for key in sorted(TALLY):
+            terminalreporter.write_line(f"{key}: {TALLY[key]}")

@@ -1,4 +1,4 @@
-"""Fixtures of the fault suite and its summary line at the end of the session."""
+"""Fixtures of the fault suite (its figures are printed by ``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import pytest
 from airflow_tfx_provider.components.spec import ExecutionInfo
 from airflow_tfx_provider.metadata.config import MetadataConfig
 from airflow_tfx_provider.runtime.settings import RunSettings
-from tests.faults.tally import TALLY
 
 
 def make_settings(
@@ -35,10 +34,3 @@ def settings(tmp_path: Path) -> Callable[..., RunSettings]:
         return make_settings(root, component_id, run_id, **kwargs)
 
     return build
-
-
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if TALLY:
-        terminalreporter.write_sep("-", "fault suite figures")
-        for key in sorted(TALLY):
-            terminalreporter.write_line(f"{key}: {TALLY[key]}")
