@@ -54,6 +54,8 @@ class PipelineRecords:
     execution_mark: int = 0
     artifact_mark: int = 0
     events: dict[int, list[Any]] = field(default_factory=dict)  # execution -> its events
+    artifact_updates: dict[int, int] = field(default_factory=dict)  # artifact -> last update (ms)
+    _by_run: dict[str, list[Any]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(cls, gateway: MetadataGateway, pipeline: str) -> PipelineRecords:
@@ -68,23 +70,41 @@ class PipelineRecords:
 
     def refresh(self, gateway: MetadataGateway) -> PipelineRecords:
         """These records plus what changed since they were read (new or updated executions,
-        artifacts, runs), as a new object.
+        artifacts, runs): ``self`` when nothing did, else a new object (pages rendering from
+        this one in other threads keep a consistent view).
 
         MLMD sets ``last_update_time_since_epoch`` on every change (a new state, a property, an
         artifact marked DELETED), so filtering on it finds them; the same millisecond is read
-        again, which is harmless.
+        again and recognised.
         """
+        executions, protos = self._changes(gateway, since=(self.execution_mark, self.artifact_mark))
+        executions = [
+            e for e in executions
+            if e.id not in self.executions
+            or e.last_update_time_since_epoch != self.executions[e.id].last_update_time_since_epoch
+        ]  # fmt: skip
+        protos = [a for a in protos if self.artifact_updates.get(a.id) != a.last_update_time_since_epoch]
+        if not executions and not protos:
+            return self
         fresh = dataclasses.replace(
             self,
             executions=dict(self.executions),
             artifacts=dict(self.artifacts),
             created=dict(self.created),
+            artifact_updates=dict(self.artifact_updates),
             events=dict(self.events),
-        )  # a copy: pages rendering from this one in other threads keep a consistent view
-        fresh._read(gateway, since=(self.execution_mark, self.artifact_mark))
+        )
+        fresh._by_run = None
+        fresh._merge(gateway, executions, protos)
         return fresh
 
     def _read(self, gateway: MetadataGateway, since: tuple[int, int] | None) -> None:
+        executions, protos = self._changes(gateway, since)
+        self._merge(gateway, executions, protos)
+
+    def _changes(
+        self, gateway: MetadataGateway, since: tuple[int, int] | None
+    ) -> tuple[list[Any], list[Any]]:
         import ml_metadata as mlmd
 
         store = gateway.raw
@@ -94,13 +114,25 @@ class PipelineRecords:
                 return None
             return mlmd.ListOptions(filter_query=f"last_update_time_since_epoch >= {mark}")
 
-        prefix = f"{self.pipeline}."
-        runs = [c for c in store.get_contexts_by_type(PIPELINE_RUN_CONTEXT) if c.name.startswith(prefix)]
-        self.run_contexts = sorted(runs, key=lambda c: (c.create_time_since_epoch, c.id))
-        self.execution_types = {t.id: t.name for t in store.get_execution_types()}
         executions = store.get_executions_by_context(
             self.context_id, list_options=changed(since[0] if since else 0)
         )
+        protos = store.get_artifacts_by_context(
+            self.context_id, list_options=changed(since[1] if since else 0)
+        )
+        return list(executions), list(protos)
+
+    def _merge(self, gateway: MetadataGateway, executions: list[Any], artifacts: list[Any]) -> None:
+        store = gateway.raw
+        known_runs = {self.run_id(c) for c in self.run_contexts}
+        if not self.run_contexts or any(
+            e.custom_properties["run_id"].string_value not in known_runs for e in executions
+        ):
+            prefix = f"{self.pipeline}."
+            runs = [c for c in store.get_contexts_by_type(PIPELINE_RUN_CONTEXT) if c.name.startswith(prefix)]
+            self.run_contexts = sorted(runs, key=lambda c: (c.create_time_since_epoch, c.id))
+        if not self.execution_types or any(e.type_id not in self.execution_types for e in executions):
+            self.execution_types = {t.id: t.name for t in store.get_execution_types()}
         self.executions.update({e.id: e for e in executions})
         fresh = sorted(e.id for e in executions)
         for execution_id in fresh:
@@ -108,12 +140,7 @@ class PipelineRecords:
         for ids in _chunks(fresh):
             for event in store.get_events_by_execution_ids(ids):
                 self.events[event.execution_id].append(event)
-        protos = {
-            a.id: a
-            for a in store.get_artifacts_by_context(
-                self.context_id, list_options=changed(since[1] if since else 0)
-            )
-        }
+        protos = {a.id: a for a in artifacts}
         referenced = {e.artifact_id for i in fresh for e in self.events[i]}
         missing = sorted(referenced - set(protos) - set(self.artifacts))  # e.g. another pipeline's inputs
         protos.update({a.id: a for ids in _chunks(missing) for a in store.get_artifacts_by_id(ids)})
@@ -124,6 +151,7 @@ class PipelineRecords:
         for a in protos.values():
             self.artifacts[a.id] = _stored(a, type_names[a.type_id])
             self.created[a.id] = a.create_time_since_epoch
+            self.artifact_updates[a.id] = a.last_update_time_since_epoch
         self.execution_mark = max(
             [self.execution_mark, *(e.last_update_time_since_epoch for e in executions)]
         )
@@ -160,10 +188,13 @@ class PipelineRecords:
         return sorted(found, key=lambda e: e.id)
 
     def executions_by_run(self) -> dict[str, list[Any]]:
-        by_run: dict[str, list[Any]] = {}
-        for execution in sorted(self.executions.values(), key=lambda e: e.id):
-            by_run.setdefault(execution.custom_properties["run_id"].string_value, []).append(execution)
-        return by_run
+        """run id -> its executions in the order they were recorded (computed once per records)."""
+        if self._by_run is None:
+            by_run: dict[str, list[Any]] = {}
+            for execution in sorted(self.executions.values(), key=lambda e: e.id):
+                by_run.setdefault(execution.custom_properties["run_id"].string_value, []).append(execution)
+            self._by_run = by_run
+        return self._by_run
 
     def type_of(self, execution: Any) -> str:
         return self.execution_types.get(execution.type_id, "?")

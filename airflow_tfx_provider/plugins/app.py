@@ -43,8 +43,8 @@ def build_app() -> FastAPI:
         return pages.index_page([d for d in dags_with_stores() if d in allowed])
 
     @app.get("/dags/{dag_id}/runs", response_class=HTMLResponse, dependencies=_READ_RUNS)
-    def runs(dag_id: str) -> str:
-        return pages.runs_page(_store(dag_id))
+    def runs(dag_id: str, page: int = 1) -> str:
+        return pages.runs_page(_store(dag_id), page_number=page)
 
     @app.get("/dags/{dag_id}/runs/{run_id}", response_class=HTMLResponse, dependencies=_READ_RUNS)
     def run(dag_id: str, run_id: str) -> str:
@@ -57,8 +57,8 @@ def build_app() -> FastAPI:
         return pages.run_page(_store(dag_id, run_id), run_id, task_id=task_id)
 
     @app.get("/dags/{dag_id}/models", response_class=HTMLResponse, dependencies=_READ_RUNS)
-    def models(dag_id: str, metric: str | None = None, slice: str | None = None) -> str:
-        return pages.models_page(_store(dag_id), metric=metric, slice_name=slice)
+    def models(dag_id: str, metric: str | None = None, slice: str | None = None, page: int = 1) -> str:
+        return pages.models_page(_store(dag_id), metric=metric, slice_name=slice, page_number=page)
 
     @app.get("/dags/{dag_id}/artifacts/{artifact_id}", response_class=HTMLResponse, dependencies=_READ_RUNS)
     def artifact(dag_id: str, artifact_id: int, sort: str | None = None) -> str:

@@ -84,10 +84,29 @@ def index_page(dag_ids: Sequence[str]) -> str:
     return page("TFX pipelines", body)
 
 
-def runs_page(store: PipelineStore) -> str:
+#: Rows per page of the runs and models tables (newest first; ``?page=N`` for older ones).
+PAGE_ROWS = 100
+
+
+def _paged(rows: Sequence[Any], page_number: int, *parts: object) -> tuple[Sequence[Any], Markup]:
+    """The rows of one page (newest first) and links to the neighbouring pages."""
+    pages = max(1, -(-len(rows) // PAGE_ROWS))
+    number = min(max(page_number, 1), pages)
+    shown = rows[(number - 1) * PAGE_ROWS : number * PAGE_ROWS]
+    links = [Markup("page {} of {} ({} in all)").format(number, pages, len(rows))]
+    if number > 1:
+        links.append(link(url(*parts, page=number - 1), "newer"))
+    if number < pages:
+        links.append(link(url(*parts, page=number + 1), "older"))
+    return shown, paragraph(Markup(" · ").join(links), "muted")
+
+
+def runs_page(store: PipelineStore, page_number: int = 1) -> str:
     from airflow_tfx_provider.metadata.history import summarize_runs
 
-    runs = list(reversed(summarize_runs(_records(store))))
+    runs, pager = _paged(
+        list(reversed(summarize_runs(_records(store)))), page_number, "dags", store.dag_id, "runs"
+    )
     rows = [
         [
             link(url("dags", store.dag_id, "runs", r.run_id), r.run_id),
@@ -101,7 +120,7 @@ def runs_page(store: PipelineStore) -> str:
         ]
         for r in runs
     ]
-    body = table(["run", "started", "outcome", "components", "model", "verdict"], rows, css_id="runs")
+    body = pager + table(["run", "started", "outcome", "components", "model", "verdict"], rows, css_id="runs")
     return page(f"{store.dag_id}: runs", body, dag_id=store.dag_id)
 
 
@@ -150,7 +169,9 @@ def run_page(store: PipelineStore, run_id: str, task_id: str | None = None) -> s
 
 
 # -------------------------------------------------------------------------------- model history
-def models_page(store: PipelineStore, metric: str | None = None, slice_name: str | None = None) -> str:
+def models_page(
+    store: PipelineStore, metric: str | None = None, slice_name: str | None = None, page_number: int = 1
+) -> str:
     from airflow_tfx_provider.metadata.history import model_rows
     from airflow_tfx_provider.ui.data import svg as charts
 
@@ -182,6 +203,7 @@ def models_page(store: PipelineStore, metric: str | None = None, slice_name: str
         else Markup("<b>{}</b>").format(m)
         for m in names
     )
+    shown, pager = _paged(list(reversed(rows)), page_number, "dags", store.dag_id, "models")
     table_rows = [
         [
             link(url("dags", store.dag_id, "artifacts", r.model_id), f"#{r.model_id}"),
@@ -195,7 +217,7 @@ def models_page(store: PipelineStore, metric: str | None = None, slice_name: str
             Markup("<br>").join(f"{k}={number(v)}" for k, v in sorted(r.metrics.items())),
             link(url("dags", store.dag_id, "artifacts", r.model_id, "lineage"), "lineage"),
         ]
-        for r in reversed(rows)
+        for r in shown
     ]
     serving = next((r for r in rows if r.serving), None)
     summary = (
@@ -211,6 +233,7 @@ def models_page(store: PipelineStore, metric: str | None = None, slice_name: str
         + paragraph(Markup("metric: {}").format(choices))
         + chart
         + heading("Models")
+        + pager
         + table(
             [
                 "model",

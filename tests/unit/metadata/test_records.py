@@ -28,6 +28,7 @@ def test_a_refresh_sees_new_runs_and_deletions_like_a_fresh_load(tmp_path: Path)
     gateway = MetadataGateway.connect(MetadataConfig.sqlite_under(str(root)))
     records = PipelineRecords.load(gateway, PIPELINE)
     assert [s.run_id for s in history.summarize_runs(records)] == ["day1"]
+    assert records.refresh(gateway) is records  # nothing changed: nothing read again, nothing copied
     assert records.producer(first["model"]).custom_properties["component_id"].string_value == "trainer"
 
     second = make_day(root, 2)
