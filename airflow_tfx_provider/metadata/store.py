@@ -57,6 +57,11 @@ class StoredArtifact:
     state: str
 
 
+def _quoted(text: str) -> str:
+    """A string literal for MLMD's filter queries (SQL-like: a quote is doubled)."""
+    return text.replace("'", "''")
+
+
 class MetadataGateway:
     """Typed access to one MLMD store. Create with ``MetadataGateway.connect(config)``."""
 
@@ -176,9 +181,12 @@ class MetadataGateway:
         if context is None:
             return []
         type_id = self._artifact_type_id(type_name)
+        # MLMD filters by type and state: a pipeline of a thousand runs holds thousands of
+        # artifacts, and the Python client reads a context's list in pages of 100
+        only = metadata_store.ListOptions(filter_query=f"type = '{_quoted(type_name)}' AND state = LIVE")
         candidates = [
             a
-            for a in self._store.get_artifacts_by_context(context.id)
+            for a in self._store.get_artifacts_by_context(context.id, list_options=only)
             if a.type_id == type_id and a.state == pb.Artifact.LIVE
         ]
         if exclude_run_id is not None:

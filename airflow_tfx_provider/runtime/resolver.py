@@ -7,8 +7,9 @@ like any component input.
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from airflow_tfx_provider.exceptions import InputResolutionError
@@ -95,18 +96,20 @@ def latest_blessed_model(
     candidates = {ref.mlmd_id for ref in current}
     pushes = history.pushes(gateway, settings.run.pipeline_name)
     pushed_ids = [int(p.properties["pushed_model_id"]) for p in pushes]  # newest first
-    blessings = gateway.latest_artifacts(
-        "ModelBlessing",
-        pipeline_name=settings.run.pipeline_name,
-        limit=100_000,
-        where=lambda r: int(r.properties.get("blessed", 0)) == 1 and "current_model_id" in r.properties,
-    )
-    blessed_ids = [
-        int(b.properties["current_model_id"])
-        for b in blessings  # newest first
-        if gateway.producer_properties(int(b.mlmd_id or 0)).get("run_type") != "backfill"
-    ]
-    for model_id in [*pushed_ids, *blessed_ids]:  # the serving model first, then the blessed ones
+
+    def blessed_ids() -> Iterator[int]:
+        """Models blessed outside backfills, newest first; read only when no pushed model will do."""
+        blessings = gateway.latest_artifacts(
+            "ModelBlessing",
+            pipeline_name=settings.run.pipeline_name,
+            limit=100_000,
+            where=lambda r: int(r.properties.get("blessed", 0)) == 1 and "current_model_id" in r.properties,
+        )
+        for b in blessings:
+            if gateway.producer_properties(int(b.mlmd_id or 0)).get("run_type") != "backfill":
+                yield int(b.properties["current_model_id"])
+
+    for model_id in itertools.chain(pushed_ids, blessed_ids()):  # the serving model first
         if model_id in candidates:
             continue
         stored = gateway.get_artifact(model_id)
