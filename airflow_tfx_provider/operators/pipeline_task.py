@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -26,6 +27,19 @@ PIPELINE_ROOT_ENV = "AIRFLOW_TFX_PIPELINE_ROOT_BASE"
 
 #: The XCom key under which every TFX task records where its pipeline's store is (the UI reads it).
 STORE_XCOM_KEY = "tfx_store"
+
+
+def check_local_root(root: str, *, where: str) -> None:
+    """Refuse a pipeline root on object storage: outputs are staged in a folder and published
+    with an atomic rename of the local filesystem (``runtime/output_dirs.py``), which ``gs://``
+    or ``s3://`` do not offer; ``os.path.abspath`` would silently make ``gs://b/r`` a local
+    folder ``gs:/b/r``. Mount shared storage at the same path on every worker instead."""
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", root):
+        raise PipelineDefinitionError(
+            f"{where}: pipeline root {root!r} is a URL; it must be a plain path (object storage such "
+            "as gs:// or s3:// is not supported yet: mount a filesystem every worker shares, e.g. "
+            "NFS or a ReadWriteMany volume, at the same path; see docs/deploying.md)"
+        )
 
 
 def default_pipeline_root(dag_id: str) -> str:
@@ -78,6 +92,8 @@ class PipelineTaskOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        if pipeline_root and "{{" not in pipeline_root:
+            check_local_root(pipeline_root, where=f"task {self.task_id!r}")
         self.pipeline_root = pipeline_root
         self.metadata_conn_id = metadata_conn_id
         self.metadata_path = metadata_path
@@ -109,7 +125,9 @@ class PipelineTaskOperator(BaseOperator):
 
     # ------------------------------------------------------------- run helpers
     def resolved_pipeline_root(self) -> str:
-        return os.path.abspath(self.pipeline_root or default_pipeline_root(self.dag_id))
+        root = self.pipeline_root or default_pipeline_root(self.dag_id)
+        check_local_root(root, where=f"task {self.task_id!r}")
+        return os.path.abspath(root)
 
     def store_reference(self, pipeline_root: str) -> dict[str, str]:
         """Where this task's artifacts and MLMD records live: the pipeline root, and the MLMD store
