@@ -158,3 +158,33 @@ def test_models_rollback_and_gc_on_a_database_server(server_config, tmp_path):
     assert freed > 0
     stored = gateway.get_artifact(days[1]["examples"])
     assert stored is not None and stored.state == "DELETED" and not os.path.exists(stored.ref.uri)
+
+
+def test_the_ui_pages_read_a_server_store_through_an_mlmd_connection(server_config, tmp_path, monkeypatch):
+    """The plugin's pages on a PostgreSQL / MariaDB store, as the api-server opens it (the
+    store's connection id, from the tasks' ``tfx_store`` XCom)."""
+    import json
+
+    from airflow_tfx_provider.plugins import pages
+    from airflow_tfx_provider.plugins.store import PipelineStore
+    from tests.harness import generated_store
+
+    root = tmp_path / "root"
+    days = [generated_store.make_day(root, day, server_config) for day in (1, 2, 3)]
+    connection = {
+        "conn_type": "mlmd", "host": server_config.host, "port": server_config.port,
+        "schema": server_config.database, "login": server_config.user,
+        "extra": {"backend": server_config.backend.value},
+    }  # fmt: skip
+    monkeypatch.setenv("AIRFLOW_CONN_MLMD_UI_TEST", json.dumps(connection))
+    store = PipelineStore(generated_store.PIPELINE, str(root), conn_id="mlmd_ui_test", sqlite_path=None)
+    pages.forget_records()
+    run = pages.run_page(store, "day3")
+    assert 'id="task-trainer"' in run and f"Model #{days[2]['model']}" in run
+    models = pages.models_page(store)
+    assert all(f"#{d['model']}" in models for d in days) and "SERVING" in models
+    assert f"ModelBlessing #{days[2]['blessing']}" in pages.artifact_page(store, days[2]["blessing"])
+    assert f"Examples #{days[2]['examples']}" in pages.lineage_page(store, days[2]["model"])
+    generated_store.make_day(root, 4, server_config)  # a new run: the cached records catch up
+    assert "day4" in pages.runs_page(store)
+    pages.forget_records()
