@@ -303,12 +303,43 @@ def hyperparameters_view(store: PipelineStore, records: Any, stored: Any, sort: 
     with open(path) as handle:
         values = json.load(handle)
     shown = values.get("values", values) if isinstance(values, dict) else {}
-    return table(
-        ["hyperparameter", "value"], [[k, str(v)] for k, v in sorted(shown.items())], css_id="hyperparameters"
+    rows = [[k, str(v)] for k, v in sorted(shown.items())]
+    return table(["hyperparameter", "value"], rows, css_id="hyperparameters") + _tuner_link(
+        store, records, stored
+    )
+
+
+def tuner_results_view(store: PipelineStore, records: Any, stored: Any, sort: str | None) -> Markup:
+    """The Tuner's trials, best first: score and each hyperparameter's value."""
+    import os
+
+    path = os.path.join(stored.ref.uri, "tuner_results.json")
+    if not os.path.isfile(path):
+        return paragraph("No tuner_results.json in this artifact.", "muted")
+    with open(path) as handle:
+        trials = json.load(handle)
+    if not isinstance(trials, list) or not trials:
+        return paragraph("The search completed no trial.", "muted")
+    names = sorted({k for t in trials if isinstance(t, dict) for k in t} - {"trial_id", "score"})
+    rows = [[t.get("trial_id", ""), t.get("score"), *[str(t.get(n, "")) for n in names]] for t in trials]
+    return heading("Trials (best first)") + table(["trial", "score", *names], rows, css_id="trials")
+
+
+def _tuner_link(store: PipelineStore, records: Any, hyperparameters: Any) -> Markup:
+    producer = records.producer(hyperparameters.ref.mlmd_id)
+    results = records.output_artifacts(producer.id).get("tuner_results", []) if producer is not None else []
+    return Markup(" ").join(
+        paragraph(
+            Markup("Tuner trials: {}").format(
+                link(url("dags", store.dag_id, "artifacts", r.ref.mlmd_id), f"TunerResults #{r.ref.mlmd_id}")
+            )
+        )
+        for r in results
     )
 
 
 VIEWS: dict[str, Callable[[PipelineStore, Any, Any, str | None], Markup]] = {
+    "TunerResults": tuner_results_view,
     "ExampleStatistics": statistics_view,
     "Schema": schema_view,
     "ExampleAnomalies": anomalies_view,
