@@ -373,8 +373,17 @@ class MetadataGateway:
     def find_cached_execution(
         self, contexts: RunContexts, fingerprint: str
     ) -> tuple[int, dict[str, list[ArtifactRef]]] | None:
-        """The newest COMPLETE execution of this node with this fingerprint whose outputs are all LIVE."""
-        for execution in self.executions_of_node(contexts):
+        """The newest COMPLETE execution of this node with this fingerprint whose outputs are all LIVE.
+
+        MLMD is asked for just those (a node of a pipeline that ran daily for years has thousands
+        of executions, which the Python client would read in pages of 100).
+        """
+        wanted = metadata_store.ListOptions(
+            filter_query=f"last_known_state = COMPLETE AND custom_properties.fingerprint.string_value = "
+            f"'{_quoted(fingerprint)}'"
+        )
+        found = self._store.get_executions_by_context(contexts.node.id, list_options=wanted)
+        for execution in sorted(found, key=lambda e: (e.create_time_since_epoch, e.id), reverse=True):
             if execution.last_known_state != pb.Execution.COMPLETE:
                 continue
             if get_value(execution.custom_properties["fingerprint"]) != fingerprint:
@@ -389,9 +398,10 @@ class MetadataGateway:
     def running_executions_of_node(self, contexts: RunContexts) -> list[tuple[int, dict[str, Any], bool]]:
         """RUNNING executions of this node in any run: (id, properties, whether in this run)."""
         in_run = {e.id for e in self._store.get_executions_by_context(contexts.pipeline_run.id)}
+        running = metadata_store.ListOptions(filter_query="last_known_state = RUNNING")
         return [
             (e.id, {k: get_value(v) for k, v in e.custom_properties.items()}, e.id in in_run)
-            for e in self.executions_of_node(contexts)
+            for e in self._store.get_executions_by_context(contexts.node.id, list_options=running)
             if e.last_known_state == pb.Execution.RUNNING
         ]
 
