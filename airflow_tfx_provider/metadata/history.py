@@ -271,13 +271,13 @@ def lineage(
     return node(artifact_id, 0, frozenset())
 
 
-def pushes(gateway: MetadataGateway, pipeline: str) -> list[ArtifactRef]:
+def pushes(gateway: MetadataGateway, pipeline: str, limit: int = 100_000) -> list[ArtifactRef]:
     """The pipeline's LIVE pushes (PushedModel with the pushed model's id), newest first: the
     first names the serving model."""
     return gateway.latest_artifacts(
         "PushedModel",
         pipeline_name=pipeline,
-        limit=100_000,
+        limit=limit,
         where=lambda r: "pushed_model_id" in r.properties,
     )
 

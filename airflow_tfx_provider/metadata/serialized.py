@@ -22,10 +22,20 @@ log = logging.getLogger(__name__)
 _TRANSIENT_MARKERS = ("database is locked", "database table is locked", "busy", "deadlock", "try restarting")
 
 
-def is_transient(error: BaseException) -> bool:
+#: Opening an empty server database: MLMD creates its tables, and several processes doing it at
+#: once (Celery workers' first tasks on a new deployment) collide; the ones that lose retry.
+CONNECT_MARKERS = (
+    "please retry",
+    "concurrent connection to the empty database",
+    "pg_type_typname_nsp_index",
+    "already exists",
+)
+
+
+def is_transient(error: BaseException, also: tuple[str, ...] = ()) -> bool:
     """True for errors that mean 'someone else holds the database; try again'."""
     text = str(error).lower()
-    return any(marker in text for marker in _TRANSIENT_MARKERS)
+    return any(marker in text for marker in (*_TRANSIENT_MARKERS, *also))
 
 
 @contextlib.contextmanager
@@ -48,6 +58,7 @@ def call_with_retry(
     *args: Any,
     lock_path: str | None,
     attempts: int = 8,
+    also_transient: tuple[str, ...] = (),
     **kwargs: Any,
 ) -> Any:
     """Call ``func`` under the lock, retrying transient lock errors with jittered backoff."""
@@ -57,7 +68,7 @@ def call_with_retry(
             with file_lock(lock_path):
                 return func(*args, **kwargs)
         except Exception as err:
-            if attempt == attempts or not is_transient(err):
+            if attempt == attempts or not is_transient(err, also_transient):
                 raise
             log.info("MLMD store busy (%s); retry %d/%d in %.2fs", err, attempt, attempts - 1, delay)
             time.sleep(delay * (1 + random.random()))

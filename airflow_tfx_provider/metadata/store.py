@@ -27,7 +27,7 @@ from airflow_tfx_provider.metadata.convert import (
     ref_from_proto,
     set_value,
 )
-from airflow_tfx_provider.metadata.serialized import SerializedStore, call_with_retry
+from airflow_tfx_provider.metadata.serialized import CONNECT_MARKERS, SerializedStore, call_with_retry
 from airflow_tfx_provider.types import ArtifactRef, artifact_type
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,10 @@ class StoredArtifact:
     state: str
 
 
+#: ``latest_artifacts`` with a limit up to this first reads only the newest few artifacts.
+_NEWEST_FIRST = 20
+
+
 def _quoted(text: str) -> str:
     """A string literal for MLMD's filter queries (SQL-like: a quote is doubled)."""
     return text.replace("'", "''")
@@ -79,7 +83,9 @@ class MetadataGateway:
             lock_path = config.path + ".lock"
         try:
             proto = connection_proto(config)
-            store = call_with_retry(metadata_store.MetadataStore, proto, lock_path=lock_path)
+            store = call_with_retry(
+                metadata_store.MetadataStore, proto, lock_path=lock_path, also_transient=CONNECT_MARKERS
+            )
         except Exception as err:
             raise MetadataStoreError(f"cannot open the MLMD store ({config.describe()}): {err}") from err
         return cls(SerializedStore(store, lock_path), config)
@@ -165,11 +171,14 @@ class MetadataGateway:
         exclude_run_id: str | None = None,
         limit: int = 1,
         where: Any = None,
+        filter_query: str | None = None,
     ) -> list[ArtifactRef]:
         """Newest LIVE artifacts of a type in a pipeline (optionally of one producer node).
 
         ``exclude_run_id`` leaves out artifacts produced in that run (e.g. "the previous
-        span", seen from the current run). ``where`` filters ``ArtifactRef``s.
+        span", seen from the current run). ``where`` filters ``ArtifactRef``s; ``filter_query``
+        narrows the MLMD query itself (MLMD's filter syntax, e.g. ``properties.span.int_value = 3``).
+        A small ``limit`` first reads only the newest few (the common case: the serving model).
         """
 
         context_type, context_name = (
@@ -183,12 +192,23 @@ class MetadataGateway:
         type_id = self._artifact_type_id(type_name)
         # MLMD filters by type and state: a pipeline of a thousand runs holds thousands of
         # artifacts, and the Python client reads a context's list in pages of 100
-        only = metadata_store.ListOptions(filter_query=f"type = '{_quoted(type_name)}' AND state = LIVE")
-        candidates = [
-            a
-            for a in self._store.get_artifacts_by_context(context.id, list_options=only)
-            if a.type_id == type_id and a.state == pb.Artifact.LIVE
-        ]
+        query = f"type = '{_quoted(type_name)}' AND state = LIVE" + (
+            f" AND {filter_query}" if filter_query else ""
+        )
+        if limit <= _NEWEST_FIRST and exclude_run_id is None:
+            probe = 4 * limit + 8
+            newest = metadata_store.ListOptions(
+                filter_query=query,
+                order_by=metadata_store.OrderByField.CREATE_TIME,
+                is_asc=False,
+                limit=probe,
+            )
+            found = self._store.get_artifacts_by_context(context.id, list_options=newest)
+            refs = self._newest_refs(found, type_id, type_name, where)
+            if len(refs) >= limit or len(found) < probe:
+                return refs[:limit]
+        only = metadata_store.ListOptions(filter_query=query)
+        candidates = list(self._store.get_artifacts_by_context(context.id, list_options=only))
         if exclude_run_id is not None:
             run_ctx = self._store.get_context_by_type_and_name(
                 PIPELINE_RUN_CONTEXT, f"{pipeline_name}.{exclude_run_id}"
@@ -196,11 +216,14 @@ class MetadataGateway:
             if run_ctx is not None:
                 in_run = {a.id for a in self._store.get_artifacts_by_context(run_ctx.id)}
                 candidates = [a for a in candidates if a.id not in in_run]
-        candidates.sort(key=lambda a: (a.create_time_since_epoch, a.id), reverse=True)
-        refs = [ref_from_proto(a, type_name) for a in candidates]
-        if where is not None:
-            refs = [r for r in refs if where(r)]
-        return refs[:limit]
+        return self._newest_refs(candidates, type_id, type_name, where)[:limit]
+
+    @staticmethod
+    def _newest_refs(found: Sequence[Any], type_id: int, type_name: str, where: Any) -> list[ArtifactRef]:
+        live = [a for a in found if a.type_id == type_id and a.state == pb.Artifact.LIVE]
+        live.sort(key=lambda a: (a.create_time_since_epoch, a.id), reverse=True)
+        refs = [ref_from_proto(a, type_name) for a in live]
+        return [r for r in refs if where(r)] if where is not None else refs
 
     # ------------------------------------------------------------- executions
     def _event(self, event_type: int, key: str, index: int) -> Any:

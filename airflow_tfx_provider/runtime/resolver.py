@@ -7,6 +7,7 @@ like any component input.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -18,7 +19,7 @@ from airflow_tfx_provider.metadata.store import MetadataGateway
 from airflow_tfx_provider.runtime.artifact_query import STRATEGY_NAMES, ArtifactQuery
 from airflow_tfx_provider.runtime.input_check import check_one
 from airflow_tfx_provider.runtime.settings import RunSettings
-from airflow_tfx_provider.types import ArtifactRef
+from airflow_tfx_provider.types import ArtifactRef, artifact_type
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +61,19 @@ def previous_span(
     span = current[0].properties.get("span")
     if span is None:
         raise InputResolutionError(f"artifact #{current[0].mlmd_id} has no span; previous_span cannot apply")
-    earlier = gateway.latest_artifacts(
+    lookup = functools.partial(
+        gateway.latest_artifacts,
         query.type,
         pipeline_name=settings.run.pipeline_name,
         producer_node_id=query.producer_task_id,
         limit=100_000,
         where=lambda r: r.properties.get("span") is not None and int(r.properties["span"]) < int(span),
     )  # newest first, so max() keeps the newest among equal (span, version)
+    earlier = []
+    if "span" in artifact_type(query.type).properties:  # usually the span just before: ask for it
+        earlier = lookup(filter_query=f"properties.span.int_value = {int(span) - 1}")
+    if not earlier:
+        earlier = lookup()
     if not earlier:
         return []
     return [max(earlier, key=lambda r: (int(r.properties["span"]), int(r.properties.get("version") or 0)))]
@@ -94,8 +101,15 @@ def latest_blessed_model(
     if query.type != "Model":
         raise InputResolutionError(f"latest_blessed_model resolves Models, not {query.type}")
     candidates = {ref.mlmd_id for ref in current}
-    pushes = history.pushes(gateway, settings.run.pipeline_name)
-    pushed_ids = [int(p.properties["pushed_model_id"]) for p in pushes]  # newest first
+
+    def pushed_ids() -> Iterator[int]:
+        """The pushed models, newest first: the newest few pushes, then (rarely needed) all."""
+        seen: set[int] = set()
+        for limit in (4, 100_000):
+            for push in history.pushes(gateway, settings.run.pipeline_name, limit=limit):
+                if push.mlmd_id not in seen:
+                    seen.add(int(push.mlmd_id or 0))
+                    yield int(push.properties["pushed_model_id"])
 
     def blessed_ids() -> Iterator[int]:
         """Models blessed outside backfills, newest first; read only when no pushed model will do."""
@@ -109,7 +123,7 @@ def latest_blessed_model(
             if gateway.producer_properties(int(b.mlmd_id or 0)).get("run_type") != "backfill":
                 yield int(b.properties["current_model_id"])
 
-    for model_id in itertools.chain(pushed_ids, blessed_ids()):  # the serving model first
+    for model_id in itertools.chain(pushed_ids(), blessed_ids()):  # the serving model first
         if model_id in candidates:
             continue
         stored = gateway.get_artifact(model_id)
