@@ -7,7 +7,7 @@ Everything is read from the store; nothing here changes it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -104,12 +104,13 @@ def runs(gateway: MetadataGateway, pipeline: str) -> list[RunSummary]:
     return summarize_runs(records)
 
 
-def summarize_runs(records: PipelineRecords, only: str | None = None) -> list[RunSummary]:
-    """The runs of already loaded records (just run ``only`` when given), oldest first."""
+def summarize_runs(records: PipelineRecords, only: str | Collection[str] | None = None) -> list[RunSummary]:
+    """The runs of already loaded records (just the run(s) ``only`` names), oldest first."""
+    wanted = {only} if isinstance(only, str) else (set(only) if only is not None else None)
     by_run = records.executions_by_run()
     summaries = []
     for context in records.run_contexts:
-        if only is not None and records.run_id(context) != only:
+        if wanted is not None and records.run_id(context) not in wanted:
             continue
         components = []
         model_id: int | None = None

@@ -104,9 +104,10 @@ def _paged(rows: Sequence[Any], page_number: int, *parts: object) -> tuple[Seque
 def runs_page(store: PipelineStore, page_number: int = 1) -> str:
     from airflow_tfx_provider.metadata.history import summarize_runs
 
-    runs, pager = _paged(
-        list(reversed(summarize_runs(_records(store)))), page_number, "dags", store.dag_id, "runs"
-    )
+    records = _records(store)
+    newest_first = [records.run_id(c) for c in reversed(records.run_contexts)]
+    shown, pager = _paged(newest_first, page_number, "dags", store.dag_id, "runs")
+    runs = list(reversed(summarize_runs(records, only=shown)))  # only this page's runs
     rows = [
         [
             link(url("dags", store.dag_id, "runs", r.run_id), r.run_id),
