@@ -105,7 +105,7 @@ docs: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy airflow_tfx_provider tools dags/taxi_pipeline.py dags/taxi_retrain.py tests/dags
+	$(VENV)/bin/mypy airflow_tfx_provider tools bench dags/taxi_pipeline.py dags/taxi_retrain.py tests/dags
 	$(PY) tools/component_docs.py --check
 
 bench: setup

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         for day in range(1, args.runs + 1):
             last = generated_store.make_day(work / "root", day, config)
         generate_s = time.perf_counter() - start
-        store = PipelineStore(
+        store: Any = PipelineStore(
             dag_id=generated_store.PIPELINE, pipeline_root=str(work / "root"), conn_id=None,
             sqlite_path=config.path or None,
         )  # fmt: skip
