@@ -82,6 +82,23 @@ def statistics_view(store: PipelineStore, records: Any, stored: Any, sort: str |
     return out
 
 
+def _drift_table(measured: Any) -> Markup:
+    """Drift/skew measurements against their thresholds (ui.data.schema.DriftSkewRow)."""
+    rows = [
+        [
+            r.split,
+            r.feature,
+            r.kind,
+            r.measure,
+            r.value,
+            r.threshold,
+            badge("failed" if r.exceeded else "passed"),
+        ]
+        for r in measured
+    ]
+    return table(["split", "feature", "against", "measure", "value", "threshold", ""], rows, css_id="drift")
+
+
 def _drift_for(store: PipelineStore, records: Any, stored: Any) -> Markup:
     """Drift and skew the ExampleValidator measured on these statistics, if it ran on them."""
     from airflow_tfx_provider.ui.data import schema as sc
@@ -96,21 +113,7 @@ def _drift_for(store: PipelineStore, records: Any, stored: Any) -> Markup:
                 continue
             measured = sc.drift_skew_rows(sc.load_split_anomalies(anomalies.ref.uri, _split_names(anomalies)))
             if measured:
-                rows = [
-                    [
-                        r.split,
-                        r.feature,
-                        r.kind,
-                        r.measure,
-                        r.value,
-                        r.threshold,
-                        badge("failed" if r.exceeded else "passed"),
-                    ]
-                    for r in measured
-                ]
-                return heading("Drift and skew (ExampleValidator)") + table(
-                    ["split", "feature", "against", "measure", "value", "threshold", ""], rows, css_id="drift"
-                )
+                return heading("Drift and skew (ExampleValidator)") + _drift_table(measured)
     return Markup("")
 
 
@@ -137,22 +140,7 @@ def anomalies_view(store: PipelineStore, records: Any, stored: Any, sort: str | 
     )
     measured = sc.drift_skew_rows(by_split)
     if measured:
-        out += heading("Drift and skew") + table(
-            ["split", "feature", "against", "measure", "value", "threshold", ""],
-            [
-                [
-                    r.split,
-                    r.feature,
-                    r.kind,
-                    r.measure,
-                    r.value,
-                    r.threshold,
-                    badge("failed" if r.exceeded else "passed"),
-                ]
-                for r in measured
-            ],
-            css_id="drift",
-        )
+        out += heading("Drift and skew") + _drift_table(measured)
     return out
 
 
