@@ -30,6 +30,9 @@ import time
 
 # tf_keras (Keras 2) is what the provider's Trainer uses; it must be chosen before TF loads.
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+# MLMD's C++ client (glog) reads its log level when it loads: keep its per-connection INFO lines out
+# of the task logs, as the operators do when they import it themselves (operators/component.py).
+os.environ.setdefault("GLOG_minloglevel", "1")
 
 PRELOADED_MODULES = (
     "tensorflow",

@@ -41,14 +41,17 @@ section (``scheduler_pipeline``) is written only when ``project`` runs alone.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import re
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.common import (
     OUT_DIR,
@@ -66,6 +69,7 @@ from bench.common import (
 )
 from bench.stack_memory import TASK_TITLE_PREFIX, PhaseMemory, StackMemorySampler
 from tests.harness.airflow_stack import PRELOAD, AirflowStack, RunTiming
+from tests.harness.celery_stack import CeleryStack, celery_deployment
 from tests.harness.dag_runs import install_dag
 from tests.harness.tfx_examples import TAXI, TAXI_FILES, migrated_taxi_example
 
@@ -116,6 +120,24 @@ VARIANTS: dict[str, tuple[dict[str, str], str]] = {
         "as `preload`, but `[core] parallelism = 1`: no parallel branches",
     ),
 }
+
+#: Variants run on docker-compose.yaml's deployment started natively (``tests/harness/celery_stack.py``):
+#: CeleryExecutor with two workers of 2 slots each, PostgreSQL for Airflow's DB and MLMD, Redis.
+CELERY_PRELOAD_CONFIG = "airflow_tfx_provider.celery_preload.CELERY_CONFIG"
+CELERY_DEFAULT_CONFIG = "airflow.providers.celery.executors.default_celery.DEFAULT_CELERY_CONFIG"
+CELERY_VARIANTS: dict[str, tuple[dict[str, str], str]] = {
+    "celery": (
+        {"AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": CELERY_DEFAULT_CONFIG},
+        "docker-compose.yaml's deployment started natively: CeleryExecutor, 2 workers x 2 slots, "
+        "PostgreSQL Airflow DB and MLMD, Redis, idle sleep 0.1; Airflow's default Celery settings (no preload)",
+    ),
+    "celery-preload": (
+        {"AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": CELERY_PRELOAD_CONFIG},
+        f"as `celery`, with `[celery] celery_config_options = {CELERY_PRELOAD_CONFIG}`: each worker "
+        "imports `airflow_tfx_provider.preload` before it forks its pool",
+    ),
+}
+VARIANTS.update(CELERY_VARIANTS)
 
 WARMUP_DAG = """
 import datetime as dt
@@ -188,13 +210,12 @@ def _phase(
     return PhaseResult(run, sampler.phases[name], wall, _provider_times(stack, dag_id, run))
 
 
-def _mlmd_facts(metadata_db: Path, pipeline_name: str) -> tuple[float | None, dict[str, str]]:
+def _mlmd_facts(config: Any, pipeline_name: str) -> tuple[float | None, dict[str, str]]:
     """The overall binary accuracy of the newest evaluation, and the cached run's execution states."""
-    from airflow_tfx_provider.metadata.config import MetadataConfig
     from airflow_tfx_provider.metadata.report import run_outcomes
     from airflow_tfx_provider.metadata.store import MetadataGateway
 
-    gateway = MetadataGateway.connect(MetadataConfig(path=str(metadata_db)))
+    gateway = MetadataGateway.connect(config)
     evaluations = gateway.raw.get_artifacts_by_type("ModelEvaluation")
     accuracy = None
     if evaluations:
@@ -249,6 +270,32 @@ def _tfx_example_deployment(root: Path) -> Deployment:
     )
 
 
+@contextlib.contextmanager
+def _started(name: str, root: Path, dags: Path, env: Mapping[str, str]) -> Iterator[AirflowStack]:
+    """The variant's deployment, running until the block ends: LocalExecutor, or the compose file's."""
+    if name in CELERY_VARIANTS:
+        # the compose file's environment, then what this run sets (not this machine's whole environment)
+        own = {k: v for k, v in env.items() if os.environ.get(k) != v}
+        with celery_deployment(root / "celery", dags_folder=dags, extra_env=own) as celery:
+            yield celery
+        return
+    local = AirflowStack(root / "airflow_home", dags, dict(env))
+    local.start()
+    try:
+        yield local
+    finally:
+        local.stop()
+
+
+def _metadata_config(stack: AirflowStack, deployment: Deployment) -> Any:
+    """Where the run's MLMD records are: the compose file's ``mlmd_default`` server, else the SQLite file."""
+    from airflow_tfx_provider.metadata.config import MetadataConfig
+
+    if isinstance(stack, CeleryStack):
+        return stack.mlmd_config()
+    return MetadataConfig(path=str(deployment.metadata_db))
+
+
 def run_variant(
     pipeline: str, name: str, settings: Mapping[str, str], workdir: Path, extra_env: Mapping[str, str]
 ) -> VariantResult:
@@ -261,12 +308,11 @@ def run_variant(
     (dags / f"{WARMUP_DAG_ID}.py").write_text(WARMUP_DAG)
     env.update(settings)
     label = name if pipeline == "project" else f"{pipeline}/{name}"
-    stack = AirflowStack(root / "airflow_home", dags, env)
     started = time.time()
-    stack.start()
-    try:
-        stack.wait_for_dag(dag_id)
-        stack.wait_for_dag(WARMUP_DAG_ID)
+    with _started(name, root, dags, env) as stack:
+        for each in (dag_id, WARMUP_DAG_ID):
+            stack.wait_for_dag(each)
+            stack.airflow("dags", "unpause", each)  # the compose file pauses new DAGs
         startup = time.time() - started
         sampler = StackMemorySampler([p.pid for p in stack.processes.values()])
         sampler.start()
@@ -281,9 +327,7 @@ def run_variant(
         cached = _phase(stack, sampler, dag_id, "cached", rerun=True)
         print(f"  [{label}] cached: span {cached.span_s:.1f} s (wall {cached.wall_s:.1f} s)", flush=True)
         sampler.stop()
-    finally:
-        stack.stop()
-    accuracy, states = _mlmd_facts(deployment.metadata_db, dag_id)
+        accuracy, states = _mlmd_facts(_metadata_config(stack, deployment), dag_id)
     versions = [p for p in serving.iterdir() if p.is_dir() and p.name.isdigit()] if serving.exists() else []
     print(f"  [{label}] binary accuracy {accuracy}, pushed versions {len(versions)}", flush=True)
     return VariantResult(pipeline, name, startup, warmup, cold, cached, accuracy, len(versions), states)
@@ -311,9 +355,11 @@ def report(
     started: str,
 ) -> str:
     names = list(results)
+    celery = bool(set(names) & set(CELERY_VARIANTS))
+    executors = "LocalExecutor vs CeleryExecutor" if celery else "LocalExecutor"
     lines = [
         section_header(
-            "Taxi pipeline under a real scheduler (LocalExecutor): cold and cached",
+            f"Taxi pipeline under a real scheduler ({executors}): cold and cached",
             invoked_command("bench.scheduler_pipeline", args.argv),
             machine,
             started,
@@ -321,7 +367,8 @@ def report(
         f"- versions: {package_versions(['apache-airflow', 'tensorflow', 'tensorflow-data-validation'])}",
         f"- pipeline: `dags/taxi_pipeline.py`, all 11 components (+2 resolvers), {args.train_steps} train / "
         f"{args.eval_steps} eval steps; deployment: `airflow api-server` + `scheduler` (LocalExecutor) + "
-        "`dag-processor`, SQLite Airflow DB and MLMD, fresh for every variant and repetition",
+        "`dag-processor`, SQLite Airflow DB and MLMD (`celery*` variants: docker-compose.yaml's services, "
+        "below), fresh for every variant and repetition",
         "- run s = first task start -> last task end (Airflow DB); cached = the same run cleared and run "
         "again; memory polled every 0.5 s (RSS counts shared pages in every process, PSS divides them)",
         f"- TFX 1.21 reference: cold {TFX_COLD_S[0]:.0f}-{TFX_COLD_S[1]:.0f} s, cached {TFX_CACHED_S:.0f} s, "
@@ -660,7 +707,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"kept {workdir}")
     _save_raw(results)
     if pipelines == ["project"]:
-        key, body = "scheduler_pipeline", report(args, results["project"], machine, started)
+        key = "scheduler_celery" if set(names) & set(CELERY_VARIANTS) else "scheduler_pipeline"
+        body = report(args, results["project"], machine, started)
     else:
         key, body = "scheduler_tfx_example", report_tfx_example(args, results, machine, started)
     print()

@@ -68,3 +68,15 @@ def test_the_plugin_loads_no_heavy_module_nor_its_web_app():
         "or m in heavy)))"
     )
     assert _loaded_by(code) == []
+
+
+def test_the_celery_settings_load_no_heavy_module_until_a_worker_imports_them():
+    """The scheduler's CeleryExecutor imports ``celery_config_options`` to build its Celery app: the
+    settings module must stay light; only a worker imports what ``imports`` names (the preload)."""
+    code = (
+        "import json, sys; from airflow_tfx_provider.celery_preload import CELERY_CONFIG, PRELOAD_MODULE; "
+        "assert CELERY_CONFIG['imports'][-1] == PRELOAD_MODULE == 'airflow_tfx_provider.preload'; "
+        f"heavy = {[*HEAVY, 'airflow_tfx_provider.preload']!r}; "
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy)))"
+    )
+    assert _loaded_by(code) == []

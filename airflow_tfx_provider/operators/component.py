@@ -60,6 +60,9 @@ def prepare_tensorflow_environment() -> None:
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
     level = library_log_level()
+    # MLMD's C++ client logs through glog, which reads this when the library loads: without it each
+    # connection to a PostgreSQL/MySQL store writes INFO lines to stderr, shown as errors in the task log
+    os.environ.setdefault("GLOG_minloglevel", "0" if level in ("DEBUG", "INFO") else "1")
     for name in NOISY_LIBRARIES:
         logging.getLogger(name).setLevel(level)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from airflow.sdk import Context
 
+from airflow_tfx_provider.operators.component import prepare_tensorflow_environment
 from airflow_tfx_provider.operators.pipeline_task import PipelineTaskOperator
 from airflow_tfx_provider.types import artifact_type
 
@@ -47,6 +48,7 @@ class ImporterOperator(PipelineTaskOperator):
         return {"result": artifact_type(self.artifact_type).name}
 
     def execute(self, context: Context) -> dict[str, Any]:
+        prepare_tensorflow_environment()  # before MLMD loads: its native log level
         from airflow_tfx_provider.runtime.importer import import_artifact  # loads MLMD: not at parse time
 
         outputs = import_artifact(

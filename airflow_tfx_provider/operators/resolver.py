@@ -8,6 +8,7 @@ from typing import Any
 from airflow.sdk import Context
 
 from airflow_tfx_provider.exceptions import PipelineDefinitionError
+from airflow_tfx_provider.operators.component import prepare_tensorflow_environment
 from airflow_tfx_provider.operators.pipeline_task import PipelineTaskOperator
 from airflow_tfx_provider.operators.wiring import OutputRef
 from airflow_tfx_provider.runtime.artifact_query import STRATEGY_NAMES, ArtifactQuery, check_range_config
@@ -95,6 +96,7 @@ class ResolverOperator(PipelineTaskOperator):
         return {key: query.type for key, query in self.queries.items()}
 
     def execute(self, context: Context) -> dict[str, Any]:
+        prepare_tensorflow_environment()  # before MLMD loads: its native log level
         from airflow_tfx_provider.runtime.resolver import resolve  # loads MLMD: not at parse time
 
         outputs = resolve(

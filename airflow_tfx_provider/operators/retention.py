@@ -11,6 +11,7 @@ from typing import Any
 from airflow.sdk import Context
 
 from airflow_tfx_provider.exceptions import PipelineDefinitionError
+from airflow_tfx_provider.operators.component import prepare_tensorflow_environment
 from airflow_tfx_provider.operators.pipeline_task import PipelineTaskOperator
 from airflow_tfx_provider.runtime.retention_policy import RetentionPolicy, parse_duration
 
@@ -68,6 +69,7 @@ class RetentionOperator(PipelineTaskOperator):
         self.report_only = report_only
 
     def execute(self, context: Context) -> dict[str, Any]:
+        prepare_tensorflow_environment()  # before MLMD loads: its native log level
         # Imported here: retention reads MLMD, which DAG parsing must not load.
         from airflow_tfx_provider.metadata.store import MetadataGateway
         from airflow_tfx_provider.runtime.retention import apply_retention, plan_retention

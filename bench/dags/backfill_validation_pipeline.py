@@ -8,8 +8,10 @@ run's span is the day of its data interval (days since 1970-01-01): a 30-day bac
 
 The benchmark copies this file into a deployment's DAGs folder with its settings beside it,
 in ``<this file's name>.json``: ``dag_id``, ``input_base``, ``pipeline_root``,
-``max_active_runs``. It is parsed by a real dag-processor, whose sys.path does not hold the
-repository: no ``bench.*`` or ``tests.*`` import.
+``max_active_runs``, and optionally ``metadata_conn_id`` (the MLMD store's connection, e.g.
+``mlmd_default`` on the Celery deployment; without it the provider's default store). It is
+parsed by a real dag-processor, whose sys.path does not hold the repository: no ``bench.*`` or
+``tests.*`` import.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ dag = create_pipeline_dag(
     dag_id=CONFIG["dag_id"],
     components=validation_components,
     pipeline_root=CONFIG["pipeline_root"],
+    metadata_conn_id=CONFIG.get("metadata_conn_id"),
     schedule="@daily",
     start_date=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
     catchup=False,

@@ -20,6 +20,7 @@ every process under it, then Redis and PostgreSQL.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -32,6 +33,8 @@ from typing import Any
 import psutil
 import psycopg2
 
+from airflow_tfx_provider.hooks.mlmd import config_from_fields
+from airflow_tfx_provider.metadata.config import MetadataConfig
 from tests.harness import compose_file, dockerfile
 from tests.harness.airflow_stack import AirflowStack, free_port
 from tests.harness.services import Server, postgres_server, redis_server
@@ -349,6 +352,16 @@ class CeleryStack(AirflowStack):
             *self._query(sql.format("task_instance"), (dag_id, run_id, task_id)),
         ]
         return {int(number): (str(host), str(state)) for number, host, state in rows}
+
+    def mlmd_config(self, conn_id: str = "mlmd_default") -> MetadataConfig:
+        """The MLMD store of an ``mlmd`` connection (airflow-init makes ``mlmd_default``)."""
+        [conn] = json.loads(self.airflow("connections", "get", conn_id, "-o", "json"))
+        if conn["conn_type"] != "mlmd":
+            raise RuntimeError(f"connection {conn_id} has type {conn['conn_type']!r}, not 'mlmd'")
+        return config_from_fields(
+            conn_id=conn_id, host=conn["host"], port=int(conn["port"]), schema=conn["schema"],
+            login=conn["login"], password=conn["password"], extra=conn["extra_dejson"],
+        )  # fmt: skip
 
     def hostnames(self, dag_id: str, run_id: str) -> dict[str, str]:
         """task id -> the host name of the worker that ran its last attempt."""

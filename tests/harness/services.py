@@ -24,6 +24,7 @@ class Server:
     host: str
     port: int
     user: str
+    log: Path | None = None  # the server's own log, while it runs (PostgreSQL: each line names its database)
 
 
 def free_port() -> int:
@@ -75,11 +76,12 @@ def postgres_server(_workdir: Path) -> Iterator[Server]:
     if as_postgres:
         shutil.chown(workdir, "postgres")
     _run([*as_postgres, initdb, "-D", str(data), "-U", "postgres", "--auth=trust"])
-    options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1"
+    # the log line prefix is Debian's default (user@database), so that errors can be told apart by database
+    options = f"-p {port} -k {workdir} -c listen_addresses=127.0.0.1 -c log_line_prefix='%m [%p] %q%u@%d '"
     _run([*as_postgres, pg_ctl, "-D", str(data), "-o", options, "-l", str(log), "-w", "start"])
     try:
         _wait_for_port(port, 30, log)
-        yield Server("127.0.0.1", port, "postgres")
+        yield Server("127.0.0.1", port, "postgres", log)
     finally:
         subprocess.run([*as_postgres, pg_ctl, "-D", str(data), "stop", "-m", "fast"], capture_output=True)
         shutil.rmtree(workdir, ignore_errors=True)

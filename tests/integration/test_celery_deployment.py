@@ -25,7 +25,6 @@ import psutil
 import pytest
 from ml_metadata.proto import metadata_store_pb2 as pb
 
-from airflow_tfx_provider.hooks.mlmd import config_from_fields
 from airflow_tfx_provider.metadata.config import Backend, MetadataConfig
 from airflow_tfx_provider.metadata.store import MetadataGateway
 from tests.conftest import REPO
@@ -57,16 +56,6 @@ def _dags_folder(folder: Path) -> Path:
     (folder / "taxi_pipeline.py").symlink_to(REPO / "dags" / "taxi_pipeline.py")
     shutil.copy(REPO / "dags" / ".airflowignore", folder / ".airflowignore")
     return folder
-
-
-def _mlmd_connection(stack: CeleryStack) -> MetadataConfig:
-    """The store of the connection mlmd_default (made by airflow-init), read as the hook reads it."""
-    [conn] = json.loads(stack.airflow("connections", "get", "mlmd_default", "-o", "json"))
-    assert conn["conn_type"] == "mlmd"
-    return config_from_fields(
-        conn_id="mlmd_default", host=conn["host"], port=int(conn["port"]), schema=conn["schema"],
-        login=conn["login"], password=conn["password"], extra=conn["extra_dejson"],
-    )  # fmt: skip
 
 
 def _login(stack: CeleryStack, username: str, password: str) -> int:
@@ -122,7 +111,7 @@ def test_taxi_dag_on_celery_workers_survives_a_dead_worker(tmp_path):
     dags = _dags_folder(tmp_path / "dags")
     with celery_deployment(tmp_path / "deployment", WORKERS, SETTINGS, dags) as stack:
         assert stack.env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
-        mlmd = _mlmd_connection(stack)
+        mlmd = stack.mlmd_config()
         assert mlmd.backend is Backend.POSTGRESQL
         assert (mlmd.host, mlmd.port, mlmd.database) == ("127.0.0.1", stack.postgres.port, "mlmd")
         root = Path(stack.env["AIRFLOW_TFX_PIPELINE_ROOT_BASE"]) / DAG_ID
@@ -136,6 +125,8 @@ def test_taxi_dag_on_celery_workers_survives_a_dead_worker(tmp_path):
         first = stack.run_dag(DAG_ID, "first", "2024-01-01T00:00:00+00:00", timeout=900)
         assert {t.task_id: t.state for t in first.tasks.values()} == dict.fromkeys(COMPONENTS, "success")
         assert set(stack.hostnames(DAG_ID, "first").values()) <= set(WORKERS)
+        for worker in WORKERS:  # the compose file's Celery settings preload the libraries in each worker
+            assert "airflow_tfx_provider.preload: imported" in (stack.log_dir / f"{worker}.log").read_text()
         assert _executions(mlmd, "first") == {c: ["COMPLETE"] for c in COMPONENTS}
         assert not (root / "metadata.sqlite").exists()  # MLMD went to PostgreSQL, not the default file
         serving = Path(stack.env["TAXI_SERVING_MODEL_DIR"])

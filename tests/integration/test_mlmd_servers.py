@@ -188,3 +188,36 @@ def test_the_ui_pages_read_a_server_store_through_an_mlmd_connection(server_conf
     generated_store.make_day(root, 4, server_config)  # a new run: the cached records catch up
     assert "day4" in pages.runs_page(store)
     pages.forget_records()
+
+
+_CONNECT_AFTER_SETUP = """
+import sys
+from airflow_tfx_provider.operators.component import prepare_tensorflow_environment
+prepare_tensorflow_environment()
+from airflow_tfx_provider.metadata.config import Backend, MetadataConfig
+from airflow_tfx_provider.metadata.store import MetadataGateway
+backend, host, port, database, user = sys.argv[1:]
+config = MetadataConfig(backend=Backend(backend), host=host, port=int(port), database=database, user=user)
+MetadataGateway.connect(config).raw.get_artifact_types()
+"""
+
+
+@pytest.mark.parametrize("library_level", ["WARNING", "INFO"])
+def test_the_native_client_connects_quietly_unless_library_info_is_asked(server_config, library_level):
+    """MLMD's C++ PostgreSQL client logs each connection at INFO through glog, on stderr, which a task
+    log shows as errors; the operators set glog's level from ``[tfx] library_log_level`` before it loads."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "GLOG_minloglevel"}
+    env["AIRFLOW__TFX__LIBRARY_LOG_LEVEL"] = library_level
+    c = server_config
+    where = [c.backend.value, c.host, str(c.port), c.database, c.user]
+    done = subprocess.run(
+        [sys.executable, "-c", _CONNECT_AFTER_SETUP, *where],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Connecting to database" not in done.stderr or library_level == "INFO", done.stderr[-2000:]
+    if c.backend is Backend.POSTGRESQL:  # MLMD's MySQL client has no such INFO line to turn back on
+        assert ("Connecting to database" in done.stderr) == (library_level == "INFO"), done.stderr[-2000:]

@@ -57,9 +57,10 @@ ALLOWED: dict[str, set[str]] = {
     },
     "get_provider_info": {"__init__"},
     "preload": set(),
+    "celery_preload": set(),  # Celery settings naming the preload module, by name only
     "__init__": set(),
 }
-AIRFLOW_ALLOWED = {"operators", "hooks", "plugins", "cli"}
+AIRFLOW_ALLOWED = {"operators", "hooks", "plugins", "cli", "celery_preload"}
 AIRFLOW_ALLOWED_MODULES = {"airflow_tfx_provider.dag_factory.render"}
 
 
