@@ -58,7 +58,7 @@ class TaskTiming:
     """One task instance of a finished run, from the ``task_instance`` table."""
 
     task_id: str
-    ti_id: str
+    ti_id: str  # the task instance's UUID as 32 hex digits, whatever the database
     state: str
     try_number: int
     queued_at: float | None
@@ -254,7 +254,7 @@ class AirflowStack:
         ):
             run.tasks[str(task_id)] = TaskTiming(
                 str(task_id),
-                str(ti_id),
+                str(ti_id).replace("-", ""),  # PostgreSQL keeps the dashes, SQLite not
                 str(ti_state),
                 int(str(try_number)),
                 _parse_db_time(ti_queued),
