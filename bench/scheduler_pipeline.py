@@ -129,7 +129,8 @@ CELERY_VARIANTS: dict[str, tuple[dict[str, str], str]] = {
     "celery": (
         {"AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": CELERY_DEFAULT_CONFIG},
         "docker-compose.yaml's deployment started natively: CeleryExecutor, 2 workers x 2 slots, "
-        "PostgreSQL Airflow DB and MLMD, Redis, idle sleep 0.1; Airflow's default Celery settings (no preload)",
+        "PostgreSQL Airflow DB and MLMD, Redis, idle sleep 0.1; Airflow's default Celery settings "
+        "(no preload)",
     ),
     "celery-preload": (
         {"AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": CELERY_PRELOAD_CONFIG},

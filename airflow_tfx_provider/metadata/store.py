@@ -57,13 +57,20 @@ class StoredArtifact:
     state: str
 
 
-#: ``latest_artifacts`` with a limit up to this first reads only the newest few artifacts.
+#: ``latest_artifacts`` first reads the newest ``4 * min(limit, _NEWEST_FIRST) + 8`` of the store.
 _NEWEST_FIRST = 20
 
 
 def _quoted(text: str) -> str:
     """A string literal for MLMD's filter queries (SQL-like: a quote is doubled)."""
     return text.replace("'", "''")
+
+
+def _in_context(context: Any) -> str:
+    """MLMD filter: executions associated with ``context``. MLMD turns it into a join in SQL;
+    ``get_executions_by_context`` with a filter instead sends every id of the context along, so
+    its cost grows with the node's history (issue 12's 100k-execution measurements)."""
+    return f"contexts_a.id = {int(context.id)}"
 
 
 class MetadataGateway:
@@ -173,14 +180,35 @@ class MetadataGateway:
         where: Any = None,
         filter_query: str | None = None,
     ) -> list[ArtifactRef]:
-        """Newest LIVE artifacts of a type in a pipeline (optionally of one producer node).
+        """Newest LIVE artifacts of a type in a pipeline (optionally output by one node).
 
         ``exclude_run_id`` leaves out artifacts produced in that run (e.g. "the previous
         span", seen from the current run). ``where`` filters ``ArtifactRef``s; ``filter_query``
         narrows the MLMD query itself (MLMD's filter syntax, e.g. ``properties.span.int_value = 3``).
-        A small ``limit`` first reads only the newest few (the common case: the serving model).
-        """
 
+        The producer is the node whose execution first output the artifact (its OUTPUT event),
+        not any node the artifact is attributed to: MLMD attributes an execution's inputs to its
+        contexts too, so Transform's node context also holds the raw Examples it read.
+
+        First the newest artifacts of the query in the whole store are read (MLMD orders them by
+        creation time with an index: a few milliseconds however large the store) and their
+        producers checked. That answers whenever it finds ``limit`` of them, or when the query
+        matched fewer than it read (e.g. one span). Only otherwise is the pipeline's (or the
+        node's) whole list read, which grows with the number of runs.
+        """
+        type_id = self._artifact_type_id(type_name)
+        query = f"type = '{_quoted(type_name)}' AND state = LIVE" + (
+            f" AND {filter_query}" if filter_query else ""
+        )
+        if exclude_run_id is None:
+            probe = 4 * min(limit, _NEWEST_FIRST) + 8
+            order = metadata_store.OrderByField.CREATE_TIME
+            newest = metadata_store.ListOptions(filter_query=query, order_by=order, is_asc=False, limit=probe)
+            found = self._store.get_artifacts(list_options=newest)
+            mine = self._output_by(found, pipeline_name, producer_node_id)
+            refs = self._newest_refs(mine, type_id, type_name, where)
+            if len(refs) >= limit or len(found) < probe:
+                return refs[:limit]
         context_type, context_name = (
             (NODE_CONTEXT, f"{pipeline_name}.{producer_node_id}")
             if producer_node_id
@@ -189,26 +217,10 @@ class MetadataGateway:
         context = self._store.get_context_by_type_and_name(context_type, context_name)
         if context is None:
             return []
-        type_id = self._artifact_type_id(type_name)
-        # MLMD filters by type and state: a pipeline of a thousand runs holds thousands of
-        # artifacts, and the Python client reads a context's list in pages of 100
-        query = f"type = '{_quoted(type_name)}' AND state = LIVE" + (
-            f" AND {filter_query}" if filter_query else ""
-        )
-        if limit <= _NEWEST_FIRST and exclude_run_id is None:
-            probe = 4 * limit + 8
-            newest = metadata_store.ListOptions(
-                filter_query=query,
-                order_by=metadata_store.OrderByField.CREATE_TIME,
-                is_asc=False,
-                limit=probe,
-            )
-            found = self._store.get_artifacts_by_context(context.id, list_options=newest)
-            refs = self._newest_refs(found, type_id, type_name, where)
-            if len(refs) >= limit or len(found) < probe:
-                return refs[:limit]
         only = metadata_store.ListOptions(filter_query=query)
         candidates = list(self._store.get_artifacts_by_context(context.id, list_options=only))
+        if producer_node_id:
+            candidates = self._output_by(candidates, pipeline_name, producer_node_id)
         if exclude_run_id is not None:
             run_ctx = self._store.get_context_by_type_and_name(
                 PIPELINE_RUN_CONTEXT, f"{pipeline_name}.{exclude_run_id}"
@@ -217,6 +229,43 @@ class MetadataGateway:
                 in_run = {a.id for a in self._store.get_artifacts_by_context(run_ctx.id)}
                 candidates = [a for a in candidates if a.id not in in_run]
         return self._newest_refs(candidates, type_id, type_name, where)[:limit]
+
+    def output_by(self, artifact_id: int, pipeline_name: str, node_id: str) -> bool:
+        """Whether an execution of ``node_id`` in ``pipeline_name`` first output the artifact."""
+        return bool(self._output_by(self._store.get_artifacts_by_id([artifact_id]), pipeline_name, node_id))
+
+    def _output_by(self, artifacts: Sequence[Any], pipeline_name: str, node_id: str | None) -> list[Any]:
+        """The artifacts whose first producing execution ran in ``pipeline_name`` (as ``node_id``)."""
+        if not artifacts:
+            return []
+        first: dict[int, int] = {}
+        for event in self._store.get_events_by_artifact_ids([a.id for a in artifacts]):
+            if event.type == pb.Event.OUTPUT:
+                earliest = first.get(event.artifact_id, event.execution_id)
+                first[event.artifact_id] = min(earliest, event.execution_id)
+        producers = {e.id: e for e in self._store.get_executions_by_id(sorted(set(first.values())))}
+
+        def made_here(artifact: Any) -> bool:
+            execution = producers.get(first.get(artifact.id, -1))
+            if execution is None:
+                return False
+            props = execution.custom_properties
+            if node_id is not None and get_value(props["component_id"]) != node_id:
+                return False
+            return self._execution_pipeline(execution) == pipeline_name
+
+        return [a for a in artifacts if made_here(a)]
+
+    def _execution_pipeline(self, execution: Any) -> str | None:
+        """The pipeline an execution ran in: its ``pipeline_name`` property (recorded since
+        2026-11-30), else the name of its pipeline context (one more query, for older records)."""
+        if "pipeline_name" in execution.custom_properties:
+            return str(get_value(execution.custom_properties["pipeline_name"]))
+        pipeline_type = self._type_id("context", PIPELINE_CONTEXT)
+        for context in self._store.get_contexts_by_execution(execution.id):
+            if context.type_id == pipeline_type:
+                return str(context.name)
+        return None
 
     @staticmethod
     def _newest_refs(found: Sequence[Any], type_id: int, type_name: str, where: Any) -> list[ArtifactRef]:
@@ -259,7 +308,7 @@ class MetadataGateway:
         execution = pb.Execution(
             type_id=self._type_id("execution", component_type), last_known_state=pb.Execution.RUNNING
         )
-        for key, value in properties.items():
+        for key, value in {**properties, "pipeline_name": contexts.pipeline.name}.items():
             set_value(execution.custom_properties[key], value)
         execution_id, _, _ = self._store.put_execution(
             execution, self._input_pairs(inputs), contexts.all(), reuse_context_if_already_exist=True
@@ -354,7 +403,7 @@ class MetadataGateway:
             type_id=self._type_id("execution", component_type),
             last_known_state=pb.Execution.State.Value(state),
         )
-        for key, value in properties.items():
+        for key, value in {**properties, "pipeline_name": contexts.pipeline.name}.items():
             set_value(execution.custom_properties[key], value)
         pairs = self._input_pairs(inputs)
         for key, refs in outputs.items():
@@ -402,10 +451,10 @@ class MetadataGateway:
         of executions, which the Python client would read in pages of 100).
         """
         wanted = metadata_store.ListOptions(
-            filter_query=f"last_known_state = COMPLETE AND custom_properties.fingerprint.string_value = "
-            f"'{_quoted(fingerprint)}'"
+            filter_query=f"{_in_context(contexts.node)} AND last_known_state = COMPLETE AND "
+            f"custom_properties.fingerprint.string_value = '{_quoted(fingerprint)}'"
         )
-        found = self._store.get_executions_by_context(contexts.node.id, list_options=wanted)
+        found = self._store.get_executions(list_options=wanted)
         for execution in sorted(found, key=lambda e: (e.create_time_since_epoch, e.id), reverse=True):
             if execution.last_known_state != pb.Execution.COMPLETE:
                 continue
@@ -421,10 +470,12 @@ class MetadataGateway:
     def running_executions_of_node(self, contexts: RunContexts) -> list[tuple[int, dict[str, Any], bool]]:
         """RUNNING executions of this node in any run: (id, properties, whether in this run)."""
         in_run = {e.id for e in self._store.get_executions_by_context(contexts.pipeline_run.id)}
-        running = metadata_store.ListOptions(filter_query="last_known_state = RUNNING")
+        running = metadata_store.ListOptions(
+            filter_query=f"{_in_context(contexts.node)} AND last_known_state = RUNNING"
+        )
         return [
             (e.id, {k: get_value(v) for k, v in e.custom_properties.items()}, e.id in in_run)
-            for e in self._store.get_executions_by_context(contexts.node.id, list_options=running)
+            for e in self._store.get_executions(list_options=running)
             if e.last_known_state == pb.Execution.RUNNING
         ]
 

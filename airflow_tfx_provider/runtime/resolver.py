@@ -129,7 +129,8 @@ def latest_blessed_model(
         stored = gateway.get_artifact(model_id)
         if stored is None or stored.state != "LIVE" or stored.ref.type != "Model":
             continue
-        if query.producer_task_id and not _produced_by(gateway, settings, stored.ref, query.producer_task_id):
+        producer = query.producer_task_id
+        if producer and not gateway.output_by(model_id, settings.run.pipeline_name, producer):
             continue
         return [stored.ref]
     return []
@@ -168,15 +169,6 @@ def span_range(
         skip = int(rolling.get("skip_num_recent_spans") or 0)
         spans = sorted(newest_first[skip : skip + int(rolling["num_spans"])])
     return [max(per_span[s], key=lambda r: int(r.properties.get("version") or 0)) for s in spans]
-
-
-def _produced_by(gateway: MetadataGateway, settings: RunSettings, ref: ArtifactRef, task_id: str) -> bool:
-    return any(
-        r.mlmd_id == ref.mlmd_id
-        for r in gateway.latest_artifacts(
-            ref.type, pipeline_name=settings.run.pipeline_name, producer_node_id=task_id, limit=10_000
-        )
-    )
 
 
 STRATEGIES: dict[str, Strategy] = {

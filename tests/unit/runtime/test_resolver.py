@@ -230,3 +230,33 @@ def test_span_range_without_a_range_config_fails(tmp_path):
             settings(tmp_path, "spans"), strategy="span_range",
             queries={"examples": ArtifactQuery("Examples")}, current_inputs={},
         )  # fmt: skip
+
+
+def _other_pipeline(root, component_id, run_id):
+    base = settings(root, component_id, run_id)
+    return dataclasses.replace(base, run=dataclasses.replace(base.run, pipeline_name="other"))
+
+
+@pytest.mark.parametrize("newest_first", [True, False], ids=["store-wide newest first", "whole context"])
+def test_a_producer_is_the_node_that_output_the_artifact_not_one_that_read_it(tmp_path, newest_first):
+    """MLMD attributes an execution's inputs to its node context as well: a consumer of Examples
+    must not count as their producer, nor may another pipeline's artifacts of the type count."""
+    made = launch(ToyGenSpec, settings(tmp_path, "toy_gen", "r1"), {}, {"span": 1}).outputs["examples"][0]
+    launch(ToySchemaSpec, settings(tmp_path, "toy_schema", "r1"), {"examples": [made.to_json()]}, {})
+    launch(ToyGenSpec, _other_pipeline(tmp_path, "toy_gen", "r1"), {}, {"span": 1, "text": "other"})
+    store = gateway(tmp_path)
+    # exclude_run_id reads the whole context instead of the newest of the store
+    extra = {} if newest_first else {"exclude_run_id": "no-such-run"}
+    by_reader = store.latest_artifacts(
+        "Examples", pipeline_name="toy", producer_node_id="toy_schema", **extra
+    )
+    assert by_reader == []
+    by_maker = store.latest_artifacts(
+        "Examples", pipeline_name="toy", producer_node_id="toy_gen", limit=5, **extra
+    )
+    assert [r.mlmd_id for r in by_maker] == [made.mlmd_id]  # not the other pipeline's newer examples
+    in_pipeline = store.latest_artifacts("Examples", pipeline_name="toy", limit=5, **extra)
+    assert [r.mlmd_id for r in in_pipeline] == [made.mlmd_id]
+    assert store.output_by(int(made.mlmd_id), "toy", "toy_gen")
+    assert not store.output_by(int(made.mlmd_id), "toy", "toy_schema")
+    assert not store.output_by(int(made.mlmd_id), "other", "toy_gen")
