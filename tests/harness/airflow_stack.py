@@ -29,6 +29,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import psutil
+
 AIRFLOW_BIN = Path(sys.executable).parent / "airflow"
 FINISHED_RUN_STATES = {"success", "failed"}
 COMPONENTS = ("api-server", "scheduler", "dag-processor")
@@ -172,7 +174,14 @@ class AirflowStack:
 
         The forkserver's LocalExecutor workers outlive a stopped scheduler (they are the
         forkserver's children, not the scheduler's), so the group is always swept at the end.
+        Task processes still running are in process groups of their own (the task SDK's
+        supervisor makes one per task), so every process under a service, as seen before the
+        stop, is killed last.
         """
+        below: list[psutil.Process] = []
+        for proc in self.processes.values():
+            with contextlib.suppress(psutil.Error):
+                below += psutil.Process(proc.pid).children(recursive=True)
         for proc in self.processes.values():
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGTERM)
@@ -186,6 +195,10 @@ class AirflowStack:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        for process in below:
+            with contextlib.suppress(psutil.Error):
+                process.kill()
+        psutil.wait_procs(below, timeout=30)
         self.processes.clear()
 
     def _check_alive(self) -> None:
