@@ -757,7 +757,8 @@ def _deployment_lines(args: argparse.Namespace, s: Mapping[str, Any]) -> tuple[l
         f"{dag}docker-compose.yaml's deployment started natively (`tests/harness/celery_stack.py`): "
         f"api-server, scheduler (CeleryExecutor, idle sleep 0.1 s, parallelism {args.parallelism}), "
         f"dag-processor, triggerer, {len(WORKERS)} Celery workers ({', '.join(WORKERS)}; the compose file's "
-        "2 slots each, no preload: each task imports TensorFlow & co.), Redis broker, PostgreSQL 15 for the "
+        "2 slots each, and its Celery settings: each worker preloads TensorFlow & co. before it forks "
+        "its pool, `airflow_tfx_provider.celery_preload`), Redis broker, PostgreSQL 15 for the "
         f"Airflow DB and MLMD (database `mlmd` of the connection `{MLMD_CONN_ID}`, which the DAG names)",
         "- the runs are created with the DAG paused (the compose file pauses new DAGs), then it is "
         f"unpaused; an MLMD SQLite file under the pipeline root: {s['mlmd_sqlite_file']} (goal False)",
