@@ -8,6 +8,8 @@
 #  2. The connection mlmd_default (type mlmd, see airflow_tfx_provider/hooks/mlmd.py), where
 #     every pipeline records its lineage unless it names another. It is replaced on every start
 #     from $_AIRFLOW_TFX_MLMD_CONNECTION (an Airflow connection URI), so edit it there.
+#     `airflow tfx init-store` then creates MLMD's tables in it, so that the first tasks do not
+#     all try to at once (and fails here, naming the store, if it cannot be reached).
 #  3. The admin user of Airflow's simple auth manager ($AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS):
 #     its password goes into the passwords file that the api-server reads.
 set -euo pipefail
@@ -19,6 +21,7 @@ airflow db migrate
 
 airflow connections delete mlmd_default >/dev/null 2>&1 || true
 airflow connections add mlmd_default --conn-uri "$_AIRFLOW_TFX_MLMD_CONNECTION"
+airflow tfx init-store --conn-id mlmd_default
 
 python - <<'PY'
 import json

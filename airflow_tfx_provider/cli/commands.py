@@ -127,6 +127,20 @@ def _gateway(args: argparse.Namespace) -> Any:
     return MetadataGateway.connect(config)
 
 
+def init_store(args: argparse.Namespace) -> None:
+    """Open the store of an ``mlmd`` connection so that MLMD's tables exist before any task runs."""
+    from airflow_tfx_provider.exceptions import MetadataStoreError
+    from airflow_tfx_provider.hooks.mlmd import MLMDHook
+    from airflow_tfx_provider.metadata.store import MetadataGateway
+
+    config = MLMDHook(mlmd_conn_id=args.conn_id).get_metadata_config()
+    try:
+        MetadataGateway.connect(config)
+    except MetadataStoreError as err:
+        raise SystemExit(f"connection {args.conn_id!r}: {err}") from err
+    print(f"MLMD store ready: {config.describe()} (connection {args.conn_id!r})")
+
+
 def _emit(args: argparse.Namespace, rows: list[dict[str, Any]], columns: list[str]) -> None:
     if args.output == "json":
         print(json.dumps(rows, indent=2, default=str))

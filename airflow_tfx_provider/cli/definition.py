@@ -34,6 +34,9 @@ ARG_KEEP_MODELS = Arg(
     ("--keep-models",), type=int, required=True, help="keep the last N pushed models, with lineage"
 )
 ARG_OLDER_THAN = Arg(("--older-than",), help="only delete what is older, e.g. 30d, 12h, 2w")
+ARG_STORE_CONN_ID = Arg(
+    ("--conn-id",), default="mlmd_default", help="the store's 'mlmd' connection (default: %(default)s)"
+)
 ARG_GC_DRY_RUN = Arg(("--dry-run",), action="store_true", help="show what would be deleted, change nothing")
 
 TFX_COMMANDS = (
@@ -82,6 +85,18 @@ TFX_COMMANDS = (
         help="Delete what a pipeline no longer needs (lineage-safe retention; MLMD state DELETED)",
         func=lazy_load_command("airflow_tfx_provider.cli.commands.gc"),
         args=(ARG_DAG_ID, ARG_KEEP_SPANS, ARG_KEEP_MODELS, ARG_OLDER_THAN, ARG_GC_DRY_RUN, *STORE_ARGS),
+    ),
+    ActionCommand(
+        name="init-store",
+        help="Open an MLMD store once, creating its tables: run it before the first task (airflow-init does)",
+        description=(
+            "Connects to the store of an 'mlmd' connection, creates MLMD's schema (and the database, when "
+            "the user may) if missing, and says which store is ready. Exit code 1, naming the store, if it "
+            "cannot be opened. Without it the first tasks of a new deployment create the schema together, "
+            "and all but one retry."
+        ),
+        func=lazy_load_command("airflow_tfx_provider.cli.commands.init_store"),
+        args=(ARG_STORE_CONN_ID,),
     ),
     ActionCommand(
         name="lineage",

@@ -221,3 +221,35 @@ def test_the_native_client_connects_quietly_unless_library_info_is_asked(server_
     assert "Connecting to database" not in done.stderr or library_level == "INFO", done.stderr[-2000:]
     if c.backend is Backend.POSTGRESQL:  # MLMD's MySQL client has no such INFO line to turn back on
         assert ("Connecting to database" in done.stderr) == (library_level == "INFO"), done.stderr[-2000:]
+
+
+def test_init_store_creates_the_schema_before_any_task_and_names_a_store_it_cannot_open(server_config):
+    """`airflow tfx init-store` (docker-compose.yaml's airflow-init runs it): MLMD's tables exist
+    afterwards; an unreachable store fails with exit code 1 and the connection's name."""
+    import dataclasses
+    import json
+    import subprocess
+    import sys
+
+    config = dataclasses.replace(server_config, database=f"mlmd_{server_config.backend.value}_init")
+    airflow = str(Path(sys.executable).with_name("airflow"))
+
+    def init_store(port: int) -> subprocess.CompletedProcess[str]:
+        connection = {
+            "conn_type": "mlmd", "host": config.host, "port": port, "schema": config.database,
+            "login": config.user, "extra": {"backend": config.backend.value},
+        }  # fmt: skip
+        env = {**os.environ, "AIRFLOW_CONN_MLMD_INIT_TEST": json.dumps(connection)}
+        return subprocess.run([airflow, "tfx", "init-store", "--conn-id", "mlmd_init_test"],
+                              capture_output=True, text=True, env=env, timeout=300)  # fmt: skip
+
+    done = init_store(config.port)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"MLMD store ready: {config.describe()}" in done.stdout
+    mlmd = MetadataGateway.connect(config).raw
+    assert mlmd.get_artifact_types() == [] and mlmd.get_contexts() == []  # an empty, working store
+    from tests.harness.services import free_port
+
+    refused = init_store(free_port())
+    assert refused.returncode == 1
+    assert "connection 'mlmd_init_test'" in refused.stderr and "cannot open the MLMD store" in refused.stderr
