@@ -73,6 +73,22 @@ def report(args: argparse.Namespace) -> None:
 
 
 # --- reading a pipeline's history from MLMD ------------------------------------------------------
+def _connection_store(conn_id: str) -> Any:
+    """The MLMD store of an ``mlmd`` connection, looked up as Airflow's own CLI looks one up: the
+    secrets backends, the environment, then the metadata DB. (``MLMDHook`` goes through the Task
+    SDK, which outside a task and a server process does not read the metadata DB, so it would
+    not see a connection made with ``airflow connections add``, as docker-compose.yaml's is.)"""
+    from airflow.models.connection import Connection
+
+    from airflow_tfx_provider.hooks.mlmd import config_from_fields
+
+    conn = Connection.get_connection_from_secrets(conn_id)
+    return config_from_fields(
+        conn_id=conn_id, host=conn.host, port=conn.port, schema=conn.schema, login=conn.login,
+        password=conn.password, extra=conn.extra_dejson,
+    )  # fmt: skip
+
+
 def _default_gateway(args: argparse.Namespace) -> Any:
     """The store a pipeline uses when its DAG names none: ``mlmd_default``, else the embedded one."""
     from airflow.exceptions import AirflowNotFoundException
@@ -83,7 +99,7 @@ def _default_gateway(args: argparse.Namespace) -> Any:
     from airflow_tfx_provider.operators.pipeline_task import default_pipeline_root
 
     try:
-        return MetadataGateway.connect(MLMDHook(MLMDHook.default_conn_name).get_metadata_config())
+        return MetadataGateway.connect(_connection_store(MLMDHook.default_conn_name))
     except AirflowNotFoundException:
         pass
     dag_id = getattr(args, "dag_id", None)
@@ -115,9 +131,7 @@ def _gateway(args: argparse.Namespace) -> Any:
     if not chosen:
         return _default_gateway(args)
     if args.conn_id:
-        from airflow_tfx_provider.hooks.mlmd import MLMDHook
-
-        config = MLMDHook(mlmd_conn_id=args.conn_id).get_metadata_config()
+        config = _connection_store(args.conn_id)
     elif args.metadata_path:
         config = MetadataConfig(path=args.metadata_path)
     else:
@@ -130,10 +144,9 @@ def _gateway(args: argparse.Namespace) -> Any:
 def init_store(args: argparse.Namespace) -> None:
     """Open the store of an ``mlmd`` connection so that MLMD's tables exist before any task runs."""
     from airflow_tfx_provider.exceptions import MetadataStoreError
-    from airflow_tfx_provider.hooks.mlmd import MLMDHook
     from airflow_tfx_provider.metadata.store import MetadataGateway
 
-    config = MLMDHook(mlmd_conn_id=args.conn_id).get_metadata_config()
+    config = _connection_store(args.conn_id)
     try:
         MetadataGateway.connect(config)
     except MetadataStoreError as err:

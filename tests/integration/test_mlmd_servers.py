@@ -253,3 +253,29 @@ def test_init_store_creates_the_schema_before_any_task_and_names_a_store_it_cann
     refused = init_store(free_port())
     assert refused.returncode == 1
     assert "connection 'mlmd_init_test'" in refused.stderr and "cannot open the MLMD store" in refused.stderr
+
+
+def test_the_commands_find_a_connection_made_with_airflow_connections_add(server_config, tmp_path):
+    """docker-compose.yaml's airflow-init adds ``mlmd_default`` to Airflow's metadata DB and then
+    runs ``airflow tfx init-store``: the commands must read connections from there too, not only
+    from ``AIRFLOW_CONN_*`` variables (the Task SDK's lookup outside a task)."""
+    import dataclasses
+    import subprocess
+    import sys
+
+    config = dataclasses.replace(server_config, database=f"mlmd_{server_config.backend.value}_db_conn")
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW_CONN_")}
+    env |= {"AIRFLOW_HOME": str(tmp_path / "home"), "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": ""}
+    env.pop("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([airflow, *args], capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, (args, done.stderr[-3000:])
+        return done
+
+    run("db", "migrate")
+    uri = f"mlmd://{config.user}@{config.host}:{config.port}/{config.database}?backend={config.backend.value}"
+    run("connections", "add", "mlmd_default", "--conn-uri", uri)
+    assert f"MLMD store ready: {config.describe()}" in run("tfx", "init-store").stdout
+    assert MetadataGateway.connect(config).raw.get_contexts() == []  # the tables exist in that database
