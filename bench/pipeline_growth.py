@@ -76,9 +76,11 @@ from bench.scheduler_pipeline import (
     WARMUP_DAG,
     WARMUP_DAG_ID,
     PhaseResult,
-    _largest_process,
-    _provider_times,
-    _task_peak,
+    largest_process,
+    mlmd_facts,
+    provider_times,
+    task_peak,
+    warm_up,
 )
 from bench.stack_memory import TASK_TITLE_PREFIX, WORKER_TITLE_PREFIX, PhaseMemory, StackMemorySampler
 from tests.harness.airflow_stack import AirflowStack, RunTiming
@@ -261,26 +263,6 @@ def _dags_folder(root: Path, data: Dataset, mode: str, dag_id: str) -> Path:
     return dags
 
 
-def mlmd_facts(metadata_db: Path, pipeline_name: str) -> tuple[float | None, dict[str, str]]:
-    """The overall binary accuracy of the newest evaluation, and the cold run's execution states."""
-    from airflow_tfx_provider.metadata.config import MetadataConfig
-    from airflow_tfx_provider.metadata.report import run_outcomes
-    from airflow_tfx_provider.metadata.store import MetadataGateway
-
-    if not metadata_db.exists():
-        return None, {}
-    gateway = MetadataGateway.connect(MetadataConfig(path=str(metadata_db)))
-    accuracy = None
-    if evaluations := gateway.raw.get_artifacts_by_type("ModelEvaluation"):
-        prop = max(evaluations, key=lambda a: a.id).custom_properties.get("metric/Overall/binary_accuracy")
-        accuracy = prop.double_value if prop is not None else None
-    try:
-        _, outcomes = run_outcomes(gateway, pipeline_name, PHASE)
-    except LookupError:  # the run recorded nothing (it failed before its first component)
-        return accuracy, {}
-    return accuracy, {o.component_id: o.state for o in outcomes}
-
-
 def _log_tail(stack: AirflowStack, dag_id: str, run: RunTiming, task_id: str) -> str:
     """The task log's last lines, as ``time level logger: event`` where a line is Airflow's JSON."""
     log = stack.task_log(dag_id, run.run_id, task_id, run.tasks[task_id].try_number)
@@ -293,35 +275,6 @@ def _log_tail(stack: AirflowStack, dag_id: str, run: RunTiming, task_id: str) ->
         except (ValueError, AttributeError):
             lines.append(line)
     return "\n".join(lines)
-
-
-def _tree(stack: AirflowStack) -> list[psutil.Process]:
-    """Every process under the deployment's services now."""
-    found = []
-    for proc in stack.processes.values():
-        with contextlib.suppress(psutil.NoSuchProcess):
-            found.extend(psutil.Process(proc.pid).children(recursive=True))
-    return found
-
-
-def _stop(stack: AirflowStack) -> None:
-    """Stop the deployment, then whatever of its processes outlived it.
-
-    Airflow's supervisor puts each task process in a process group of its own, so a task still
-    running when the deployment stops (a timed-out run) is not in the services' groups that
-    ``AirflowStack.stop`` signals; it is killed here by its pid, seen before the stop.
-    """
-    before = _tree(stack)
-    stack.stop()
-    survivors = [p for p in before if p.is_running()]
-    titles = []
-    for proc in survivors:
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            titles.append(" ".join(proc.cmdline())[:80])
-            proc.kill()
-    psutil.wait_procs(survivors, timeout=30)
-    if survivors:
-        print(f"  killed {len(survivors)} process(es) that outlived the deployment: {titles}", flush=True)
 
 
 def run_one(data: Dataset, mode: str, workdir: Path, args: argparse.Namespace) -> RunResult:
@@ -357,13 +310,7 @@ def run_one(data: Dataset, mode: str, workdir: Path, args: argparse.Namespace) -
         stack.wait_for_dag(WARMUP_DAG_ID)
         startup = time.time() - started
         sampler = TaskTreeSampler([p.pid for p in stack.processes.values()])
-        sampler.start()
-        warm_started = time.time()
-        warm = stack.run_dag(WARMUP_DAG_ID, "warmup", LOGICAL_DATE)
-        warmup = time.time() - warm_started
-        if warm.state != "success":
-            raise RuntimeError(f"warm-up run ended {warm.state}; see {stack.log_dir}")
-        print(f"  [{label}] deployment up in {startup:.1f} s, warm-up run {warmup:.1f} s", flush=True)
+        warmup = warm_up(stack, sampler, label, startup)
         load_before = os.getloadavg()
         sampler.set_phase(PHASE)
         cold_started = time.time()
@@ -376,7 +323,7 @@ def run_one(data: Dataset, mode: str, workdir: Path, args: argparse.Namespace) -
         wall = time.time() - cold_started
         sampler.set_phase("")
         if run is not None:
-            provider = _provider_times(stack, dag_id, run)
+            provider = provider_times(stack, dag_id, run)
             tails = {
                 t.task_id: _log_tail(stack, dag_id, run, t.task_id)
                 for t in run.tasks.values()
@@ -387,10 +334,13 @@ def run_one(data: Dataset, mode: str, workdir: Path, args: argparse.Namespace) -
     finally:
         if sampler is not None:
             sampler.stop()
-        _stop(stack)
+        stack.stop()  # task processes still running too (a timed-out run)
     load_after = os.getloadavg()
     try:
-        accuracy, mlmd_states = mlmd_facts(metadata_db, dag_id)
+        accuracy: float | None = None
+        mlmd_states: dict[str, str] = {}
+        if metadata_db.exists():  # a run that failed early may have made no store
+            accuracy, mlmd_states = mlmd_facts(MetadataConfig(path=str(metadata_db)), dag_id, PHASE)
     except Exception as exc:  # recorded like a failed run: the other runs still count
         accuracy, mlmd_states = None, {}
         error = f"{error}; reading MLMD: {type(exc).__name__}: {exc}".lstrip("; ")
@@ -407,7 +357,7 @@ def run_one(data: Dataset, mode: str, workdir: Path, args: argparse.Namespace) -
     if run is not None:
         phase = PhaseResult(run, memory, wall, provider)
         result.span_s = phase.span_s
-        result.largest_process = _largest_process(phase) if memory.largest_process_title else ""
+        result.largest_process = largest_process(phase) if memory.largest_process_title else ""
         for task_id, task in run.tasks.items():
             result.tasks[task_id] = TaskResult(
                 state=task.state,
@@ -415,8 +365,8 @@ def run_one(data: Dataset, mode: str, workdir: Path, args: argparse.Namespace) -
                 duration_s=task.duration_s,
                 provider_s=provider.get(task_id),
                 queue_wait_s=task.queue_wait_s,
-                peak_rss_mb=_task_peak(phase, task_id, "rss_mb"),
-                peak_pss_mb=_task_peak(phase, task_id, "pss_mb"),
+                peak_rss_mb=task_peak(phase, task_id, "rss_mb"),
+                peak_pss_mb=task_peak(phase, task_id, "pss_mb"),
                 max_processes=counts.get(task.ti_id),
                 cpu_s=cpu.get(task.ti_id),
                 mlmd_state=mlmd_states.get(task_id, "-"),

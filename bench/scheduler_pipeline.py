@@ -185,7 +185,7 @@ class VariantResult:
     cached_states: dict[str, str]
 
 
-def _provider_times(stack: AirflowStack, dag_id: str, run: RunTiming) -> dict[str, float]:
+def provider_times(stack: AirflowStack, dag_id: str, run: RunTiming) -> dict[str, float]:
     times = {}
     for task in run.tasks.values():
         log = stack.task_log(dag_id, run.run_id, task.task_id, task.try_number)
@@ -208,11 +208,12 @@ def _phase(
     if run.state != "success":
         failed = sorted(t.task_id for t in run.tasks.values() if t.state != "success")
         raise SystemExit(f"{name} run ended {run.state}; tasks not successful: {failed}; home {stack.home}")
-    return PhaseResult(run, sampler.phases[name], wall, _provider_times(stack, dag_id, run))
+    return PhaseResult(run, sampler.phases[name], wall, provider_times(stack, dag_id, run))
 
 
-def _mlmd_facts(config: Any, pipeline_name: str) -> tuple[float | None, dict[str, str]]:
-    """The overall binary accuracy of the newest evaluation, and the cached run's execution states."""
+def mlmd_facts(config: Any, pipeline_name: str, run_id: str = "cold") -> tuple[float | None, dict[str, str]]:
+    """The overall binary accuracy of the newest evaluation, and the run's execution states (the
+    cached run's here: it reuses the cold run's id), none when the run recorded nothing."""
     from airflow_tfx_provider.metadata.report import run_outcomes
     from airflow_tfx_provider.metadata.store import MetadataGateway
 
@@ -223,7 +224,10 @@ def _mlmd_facts(config: Any, pipeline_name: str) -> tuple[float | None, dict[str
         newest = max(evaluations, key=lambda a: a.id)
         prop = newest.custom_properties.get("metric/Overall/binary_accuracy")
         accuracy = prop.double_value if prop is not None else None
-    _, outcomes = run_outcomes(gateway, pipeline_name, "cold")
+    try:
+        _, outcomes = run_outcomes(gateway, pipeline_name, run_id)
+    except LookupError:  # the run failed before its first component
+        return accuracy, {}
     return accuracy, {o.component_id: o.state for o in outcomes}
 
 
@@ -271,6 +275,18 @@ def _tfx_example_deployment(root: Path) -> Deployment:
     )
 
 
+def warm_up(stack: AirflowStack, sampler: StackMemorySampler, label: str, startup_s: float) -> float:
+    """Start sampling memory and run ``warmup_noop`` once (the deployment's one-off costs); its seconds."""
+    sampler.start()
+    started = time.time()
+    warm = stack.run_dag(WARMUP_DAG_ID, "warmup", LOGICAL_DATE)
+    seconds = time.time() - started
+    if warm.state != "success":
+        raise RuntimeError(f"warm-up run ended {warm.state}; see {stack.log_dir}")
+    print(f"  [{label}] deployment up in {startup_s:.1f} s, warm-up run {seconds:.1f} s", flush=True)
+    return seconds
+
+
 @contextlib.contextmanager
 def _started(name: str, root: Path, dags: Path, env: Mapping[str, str]) -> Iterator[AirflowStack]:
     """The variant's deployment, running until the block ends: LocalExecutor, or the compose file's."""
@@ -316,25 +332,19 @@ def run_variant(
             stack.airflow("dags", "unpause", each)  # the compose file pauses new DAGs
         startup = time.time() - started
         sampler = StackMemorySampler([p.pid for p in stack.processes.values()])
-        sampler.start()
-        warm_started = time.time()
-        warm = stack.run_dag(WARMUP_DAG_ID, "warmup", LOGICAL_DATE)
-        warmup = time.time() - warm_started
-        if warm.state != "success":
-            raise SystemExit(f"warm-up run ended {warm.state}; see {stack.log_dir}")
-        print(f"  [{label}] deployment up in {startup:.1f} s, warm-up run {warmup:.1f} s", flush=True)
+        warmup = warm_up(stack, sampler, label, startup)
         cold = _phase(stack, sampler, dag_id, "cold", rerun=False)
         print(f"  [{label}] cold: span {cold.span_s:.1f} s (wall {cold.wall_s:.1f} s)", flush=True)
         cached = _phase(stack, sampler, dag_id, "cached", rerun=True)
         print(f"  [{label}] cached: span {cached.span_s:.1f} s (wall {cached.wall_s:.1f} s)", flush=True)
         sampler.stop()
-        accuracy, states = _mlmd_facts(_metadata_config(stack, deployment), dag_id)
+        accuracy, states = mlmd_facts(_metadata_config(stack, deployment), dag_id)
     versions = [p for p in serving.iterdir() if p.is_dir() and p.name.isdigit()] if serving.exists() else []
     print(f"  [{label}] binary accuracy {accuracy}, pushed versions {len(versions)}", flush=True)
     return VariantResult(pipeline, name, startup, warmup, cold, cached, accuracy, len(versions), states)
 
 
-def _largest_process(phase: PhaseResult) -> str:
+def largest_process(phase: PhaseResult) -> str:
     """Which process peaked highest: a task's id for a task process, else its command line."""
     title = phase.memory.largest_process_title
     ti_id = title.removeprefix(TASK_TITLE_PREFIX).strip().replace("-", "")
@@ -343,7 +353,7 @@ def _largest_process(phase: PhaseResult) -> str:
     return f"{name}, {phase.memory.largest_process_rss_mb:.0f} MB RSS"
 
 
-def _task_peak(phase: PhaseResult, task_id: str, measure: str) -> float | None:
+def task_peak(phase: PhaseResult, task_id: str, measure: str) -> float | None:
     """A task's peak memory, or None when the task ended between two samples (0.5 s apart)."""
     peak = phase.memory.tasks.get(phase.run.tasks[task_id].ti_id)
     return None if peak is None else float(getattr(peak, measure))
@@ -429,17 +439,17 @@ def report(
                     values(lambda r, t: r.cold.run.tasks[t].duration_s),
                     values(lambda r, t: r.cold.provider_s.get(t)),
                     values(lambda r, t: r.cold.run.tasks[t].queue_wait_s),
-                    values(lambda r, t: _task_peak(r.cold, t, "rss_mb")),
-                    values(lambda r, t: _task_peak(r.cold, t, "pss_mb")),
+                    values(lambda r, t: task_peak(r.cold, t, "rss_mb")),
+                    values(lambda r, t: task_peak(r.cold, t, "pss_mb")),
                     values(lambda r, t: r.cached.run.tasks[t].duration_s),
-                    values(lambda r, t: _task_peak(r.cached, t, "rss_mb")),
+                    values(lambda r, t: task_peak(r.cached, t, "rss_mb")),
                     rs[-1].cached_states.get(task_id, "-"),
                 ]
             )
         lines += [
             "",
             f"Largest process in the cold runs of `{name}`: "
-            + "; ".join(_largest_process(r.cold) for r in rs)
+            + "; ".join(largest_process(r.cold) for r in rs)
             + ".",
             "",
             f"Per task, variant `{name}` (task s = the task instance's start -> end; provider s = the "

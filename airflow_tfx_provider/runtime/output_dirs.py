@@ -84,7 +84,7 @@ def publish(staged: Mapping[str, list[ArtifactRef]], outputs: Mapping[str, list[
                 raise OutputVerificationError(
                     f"output {key!r}: {final.uri} exists already; refusing to overwrite"
                 )
-            files, size = _inventory(stage.uri)
+            files, size = inventory(stage.uri)
             os.rename(stage.uri, final.uri)
             final.properties = {**stage.properties, MANIFEST_FILES: files, MANIFEST_BYTES: size}
             log.info("published %s %s at %s", final.type, key, final.uri)
@@ -102,7 +102,7 @@ def retire(ref: ArtifactRef) -> None:
         discard(ref.uri)
 
 
-def _inventory(folder: str) -> tuple[int, int]:
+def inventory(folder: str) -> tuple[int, int]:
     """(number of files, total bytes) below ``folder``."""
     files = size = 0
     for parent, _, names in os.walk(folder):
@@ -123,7 +123,7 @@ def integrity_problem(ref: ArtifactRef) -> str | None:
     expected = (ref.properties.get(MANIFEST_FILES), ref.properties.get(MANIFEST_BYTES))
     if None in expected or not os.path.isdir(ref.uri):
         return None
-    files, size = _inventory(ref.uri)
+    files, size = inventory(ref.uri)
     if (files, size) != (int(expected[0] or 0), int(expected[1] or 0)):
         return (
             f"its folder {ref.uri} holds {files} file(s), {size} bytes, but {expected[0]} file(s), "

@@ -44,7 +44,7 @@ from airflow_tfx_provider.metadata.convert import (
     set_value,
 )
 from airflow_tfx_provider.metadata.store import PIPELINE_RUN_CONTEXT, MetadataGateway
-from airflow_tfx_provider.runtime.output_dirs import MANIFEST_BYTES, MANIFEST_FILES
+from airflow_tfx_provider.runtime.output_dirs import MANIFEST_BYTES, MANIFEST_FILES, inventory
 from airflow_tfx_provider.types import ArtifactRef
 
 #: Properties (of artifacts and executions) that hold the id of another artifact of the run.
@@ -147,16 +147,6 @@ def link_tree(source: str, destination: str) -> None:
             os.makedirs(os.path.join(target, name), exist_ok=True)
         for name in files:
             os.link(os.path.join(parent, name), os.path.join(target, name))
-
-
-def inventory(folder: str) -> tuple[int, int]:
-    """(number of files, total bytes) below ``folder``, as ``output_dirs`` counts a manifest."""
-    files = size = 0
-    for parent, _, names in os.walk(folder):
-        for name in names:
-            files += 1
-            size += os.path.getsize(os.path.join(parent, name))
-    return files, size
 
 
 @dataclass
